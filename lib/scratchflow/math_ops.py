@@ -1,0 +1,31 @@
+"""Arithmetic operations."""
+
+import numpy as np
+
+from .nodes import Operation
+
+
+class add(Operation):
+    """x + y, element-wise; NumPy broadcasting lets a bias row be added to every row of a batch."""
+
+    def compute(self, x, y):
+        return x + y
+
+
+class matmul(Operation):
+    """The matrix product a @ b."""
+
+    def compute(self, a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul {self.name!r}: cannot multiply shapes {a.shape} and {b.shape}: "
+                "both inputs need at least one dimension (use sf.multiply for scalars)"
+            )
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.shape[-1] != inner_b:
+            raise ValueError(
+                f"matmul {self.name!r}: cannot multiply shapes {a.shape} and {b.shape}: "
+                f"the first has {a.shape[-1]} columns but the second has {inner_b} rows"
+            )
+        return a @ b

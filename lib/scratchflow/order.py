@@ -1,0 +1,24 @@
+"""The order in which a session evaluates nodes."""
+
+from .nodes import Node
+
+
+def topological_order(fetches):
+    """The nodes the fetch (a node or a list of nodes) depends on, themselves included, each once, every node after its inputs.
+
+    An explicit stack rather than recursion, so a chain of 10,000 nodes does not hit Python's
+    recursion limit; the visited set is local, so nothing is left behind on the nodes.
+    """
+    if isinstance(fetches, Node):
+        fetches = [fetches]
+    order, visited = [], set()
+    stack = [(node, False) for node in reversed(fetches)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((inp, False) for inp in reversed(node.input_nodes))
+    return order
