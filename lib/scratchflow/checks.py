@@ -42,3 +42,46 @@ def check(condition, message):
 
 def _fmt(a):
     return np.array2string(a, precision=6, suppress_small=True, threshold=20)
+
+
+def check_topological_order(topological_order, fetch, case):
+    """Fail unless `topological_order(fetch)` lists fetch's ancestors once each, inputs first."""
+    from .order import topological_order as reference
+
+    try:
+        order = topological_order(fetch)
+    except RecursionError:
+        raise AssertionError(
+            f"{case}: hit Python's recursion limit. Keep the nodes still to visit on an explicit "
+            "stack (a list you append to and pop from) instead of calling the function recursively."
+        ) from None
+    if order is None:
+        raise AssertionError(f"{case}: got None. Did you forget to `return` the list?")
+    order = list(order)
+    needed = set(reference(fetch))
+    seen = set()
+    for position, node in enumerate(order):
+        if node in seen:
+            raise AssertionError(
+                f"{case}: node {node.name!r} appears more than once. Keep a set of visited nodes "
+                "and skip a node you have already visited (shared sub-expressions are reached twice)."
+            )
+        if node not in needed:
+            raise AssertionError(
+                f"{case}: node {getattr(node, 'name', node)!r} is listed but {fetch.name!r} does not "
+                "depend on it; follow only input_nodes, starting from the fetched node."
+            )
+        for inp in node.input_nodes:
+            if inp not in seen:
+                raise AssertionError(
+                    f"{case}: node {node.name!r} (position {position}) comes before its input "
+                    f"{inp.name!r} (listed later, or not at all); a node may only be listed after "
+                    "all of its inputs."
+                )
+        seen.add(node)
+    missing = sorted(node.name for node in needed - seen)
+    if missing:
+        raise AssertionError(
+            f"{case}: nodes {missing} are missing; list every node {fetch.name!r} depends on, "
+            "and the fetched node itself."
+        )

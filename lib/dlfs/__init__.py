@@ -1,0 +1,1 @@
+"""Course tooling (not for learners): generating the student release, grading."""
