@@ -1,0 +1,50 @@
+"""Shared by the notebook tests: where the chapters are, and running nbgrader on them."""
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+# nbgrader starts `alembic` and kernels by name: this interpreter's bin/ first.
+ENV = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+os.environ["PATH"] = ENV["PATH"]
+
+
+def notebooks(top, chapter):
+    return sorted((ROOT / top / chapter).glob("*.ipynb"))
+
+
+def grade_cells(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def mutate(nb, grade_id, wrong_code):
+    """A copy of `nb` whose answer cell `grade_id` has `wrong_code` in place of its solution."""
+    nb = nbformat.from_dict(nb)
+    answer = cell(nb, grade_id)
+    pattern = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION$", re.M | re.S)
+    match = pattern.search(answer.source)
+    assert match, f"answer cell {grade_id} has no solution region"
+    indent = match.group(1)
+    body = "\n".join(indent + line if line else line for line in wrong_code.strip("\n").splitlines())
+    answer.source = answer.source[: match.start()] + body + answer.source[match.end() :]
+    return nb
+
+
+def validate(nb, tmp_path, invert=False):
+    """nbgrader's own Validator on `nb` (its exit code is always 0, so read its results)."""
+    from nbgrader.validator import Validator
+
+    path = tmp_path / "submission.ipynb"
+    nbformat.write(nb, path)
+    config = Config({"Execute": {"timeout": 300}})
+    return Validator(config=config, invert=invert).validate(str(path))
