@@ -15,7 +15,7 @@ lab: $(VENV)/.lab
 
 test: $(VENV)/.dev
 	ruff check lib tests
-	pytest
+	PYTHONDONTWRITEBYTECODE=1 pytest
 
 # Regenerate the student notebooks from solutions/ (never edit notebooks/ by hand).
 notebooks: $(VENV)/.lab

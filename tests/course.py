@@ -48,3 +48,17 @@ def validate(nb, tmp_path, invert=False):
     nbformat.write(nb, path)
     config = Config({"Execute": {"timeout": 300}})
     return Validator(config=config, invert=invert).validate(str(path))
+
+
+def answered(release_nb, source_nb):
+    """The student release with every answer cell filled in from the solution: what a learner
+    who got everything right would submit."""
+    nb = nbformat.from_dict(release_nb)
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            solution = cell(source_nb, meta["grade_id"]).source
+            c.source = "\n".join(
+                line for line in solution.splitlines() if not re.match(r"\s*### (BEGIN|END) SOLUTION", line)
+            )
+    return nb

@@ -61,9 +61,24 @@ return values[fetch]
 MUTANTS = {
     "01_computational_graphs": [
         ("add_answer", "return x_value - y_value", "add_test", r"wrong values.*expected 11, got -9"),
-        ("add_answer", "return np.sum([x_value, y_value])", "add_test", r"expected an array of shape \(2,\), got shape \(\)"),
-        ("matmul_answer", "return a_value * b_value", "matmul_test", r"expected an array of shape \(2,\), got shape \(2, 2\)"),
-        ("matmul_answer", "return b_value @ a_value", "matmul_test", r"must be 2x2\): expected an array of shape \(2, 2\), got shape \(3, 3\)"),
+        (
+            "add_answer",
+            "return np.sum([x_value, y_value])",
+            "add_test",
+            r"expected an array of shape \(2,\), got shape \(\)",
+        ),
+        (
+            "matmul_answer",
+            "return a_value * b_value",
+            "matmul_test",
+            r"expected an array of shape \(2,\), got shape \(2, 2\)",
+        ),
+        (
+            "matmul_answer",
+            "return b_value @ a_value",
+            "matmul_test",
+            r"must be 2x2\): expected an array of shape \(2, 2\), got shape \(3, 3\)",
+        ),
         ("order_answer", RECURSIVE_ORDER, "order_test", r"recursion limit.*explicit stack"),
         ("order_answer", ORDER_WITHOUT_VISITED, "order_test", r"node '\w+' appears more than once"),
         ("order_answer", PREORDER, "order_test", r"comes before its input"),

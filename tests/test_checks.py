@@ -16,7 +16,11 @@ def test_check_close_passes_within_tolerance():
 @pytest.mark.parametrize(
     "got, expected, message",
     [
-        ([1.0, 3.0], [1.0, 2.0], r"case: wrong values \(1 of 2 entries differ; first at index \(1,\): expected 2, got 3\)"),
+        (
+            [1.0, 3.0],
+            [1.0, 2.0],
+            r"case: wrong values \(1 of 2 entries differ; first at index \(1,\): expected 2, got 3\)",
+        ),
         (np.ones((2, 2)), np.ones(2), r"case: expected an array of shape \(2,\), got shape \(2, 2\)"),
         (None, [1.0], r"case: got None\. Did you forget to `return`"),
         ({"a": 1}, [1.0], r"case: expected a number or an array, got \{'a': 1\} \(dict\)"),
@@ -75,7 +79,10 @@ def test_check_topological_order_accepts_the_reference(diamond):
         (recursive_order, r"node 'x' appears more than once.*visited"),
         (preorder, r"node 'd' \(position 0\) comes before its input 'Ah'"),
         (whole_graph, r"node 'unrelated' is listed but 'd' does not depend on it"),
-        (lambda fetch: sf.topological_order(fetch)[1:], r"comes before its input '\w+' \(listed later, or not at all\)"),
+        (
+            lambda fetch: sf.topological_order(fetch)[1:],
+            r"comes before its input '\w+' \(listed later, or not at all\)",
+        ),
         (lambda fetch: sf.topological_order(fetch)[:-1], r"nodes \['d'\] are missing"),
         (lambda fetch: None, r"got None"),
     ],

@@ -180,7 +180,9 @@ def test_inputs_from_two_graphs_are_refused():
         p = sf.placeholder(name="p")
     with sf.Graph().as_default():
         q = sf.placeholder(name="q")
-        with pytest.raises(ValueError, match=r"add: its inputs <placeholder 'p'>, <placeholder 'q'> belong to different graphs"):
+        with pytest.raises(
+            ValueError, match=r"add: its inputs <placeholder 'p'>, <placeholder 'q'> belong to different graphs"
+        ):
             sf.add(p, q)
 
 
@@ -206,9 +208,8 @@ def test_fetch_that_is_not_a_node_is_refused(affine, fetch):
 
 
 def test_non_node_input_is_refused():
-    with sf.Graph().as_default():
-        with pytest.raises(TypeError, match=r"add: input 1 is 3 \(int\), not a node"):
-            sf.add(sf.placeholder(), 3)
+    with sf.Graph().as_default(), pytest.raises(TypeError, match=r"add: input 1 is 3 \(int\), not a node"):
+        sf.add(sf.placeholder(), 3)
 
 
 def test_placeholder_shape_is_checked():
@@ -223,6 +224,5 @@ def test_operation_without_compute_says_so():
     class halve(sf.Operation):
         pass
 
-    with sf.Graph().as_default():
-        with pytest.raises(NotImplementedError, match="halve.compute"):
-            sf.Session().run(halve(sf.Variable(1.0)))
+    with sf.Graph().as_default(), pytest.raises(NotImplementedError, match="halve.compute"):
+        sf.Session().run(halve(sf.Variable(1.0)))

@@ -5,7 +5,8 @@ import re
 
 import nbformat
 import pytest
-from course import CHAPTERS, ROOT, cell, grade_cells, mutate, notebooks, validate
+
+from course import CHAPTERS, cell, grade_cells, mutate, notebooks, validate
 from mutants import MUTANTS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

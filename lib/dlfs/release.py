@@ -30,17 +30,26 @@ def release(root=".", into=None):
     # nbgrader starts `alembic` by name; it lives beside this interpreter.
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     with tempfile.TemporaryDirectory(prefix="dlfs-release-") as tmp:
-        shutil.copytree(root / SOURCE, Path(tmp) / SOURCE, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            root / SOURCE, Path(tmp) / SOURCE, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+        )
         shutil.copy(root / "nbgrader_config.py", tmp)
         for chapter in chapters(root):
             subprocess.run(
                 [
-                    sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force",
+                    sys.executable,
+                    "-m",
+                    "nbgrader",
+                    "generate_assignment",
+                    chapter,
+                    "--force",
                     "--log-level=WARN",
                     f"--CourseDirectory.release_directory={into}",
                     f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db",
                 ],
-                cwd=tmp, env=env, check=True,
+                cwd=tmp,
+                env=env,
+                check=True,
             )
     return into
 

@@ -9,6 +9,17 @@ from .order import topological_order
 from .session import Session
 
 __all__ = [
-    "Graph", "Node", "Operation", "Session", "Variable", "add", "checks", "draw_graph",
-    "get_default_graph", "matmul", "placeholder", "reset_default_graph", "topological_order",
+    "Graph",
+    "Node",
+    "Operation",
+    "Session",
+    "Variable",
+    "add",
+    "checks",
+    "draw_graph",
+    "get_default_graph",
+    "matmul",
+    "placeholder",
+    "reset_default_graph",
+    "topological_order",
 ]

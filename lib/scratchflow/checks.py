@@ -15,9 +15,7 @@ def check_close(got, expected, case, rtol=1e-6, atol=1e-9):
     try:
         got_arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(
-            f"{case}: expected a number or an array, got {got!r} ({type(got).__name__})"
-        ) from None
+        raise AssertionError(f"{case}: expected a number or an array, got {got!r} ({type(got).__name__})") from None
     if got_arr.shape != expected.shape:
         raise AssertionError(
             f"{case}: expected an array of shape {expected.shape}, got shape {got_arr.shape}.\n"

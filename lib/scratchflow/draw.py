@@ -28,7 +28,14 @@ def draw_graph(fetches, ax=None):
     colours = [next(c for kind, c in _COLOURS.items() if isinstance(n, kind)) for n in g]
     labels = {n: n.name if not n.input_nodes else f"{n.name}\n{type(n).__name__}" for n in g}
     nx.draw_networkx(
-        g, pos, ax=ax, node_color=colours, node_size=2000, arrowsize=18, labels=labels, font_size=9,
+        g,
+        pos,
+        ax=ax,
+        node_color=colours,
+        node_size=2000,
+        arrowsize=18,
+        labels=labels,
+        font_size=9,
     )
     for kind, colour in _COLOURS.items():
         ax.scatter([], [], color=colour, s=120, label=kind.__name__)

@@ -30,10 +30,11 @@ class placeholder(Node):
     def check_feed(self, value):
         """Return `value` as an array, or raise if it does not fit the declared shape."""
         value = np.asarray(value)
-        if self.shape is not None and (
-            value.ndim != len(self.shape)
-            or any(want not in (None, got) for want, got in zip(self.shape, value.shape))
-        ):
+        fits = self.shape is None or (
+            value.ndim == len(self.shape)
+            and all(want in (None, got) for want, got in zip(self.shape, value.shape, strict=True))
+        )
+        if not fits:
             raise ValueError(
                 f"placeholder {self.name!r} expects shape {_shape_str(self.shape)}, "
                 f"but was fed an array of shape {value.shape}"

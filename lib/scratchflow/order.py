@@ -4,7 +4,8 @@ from .nodes import Node
 
 
 def topological_order(fetches):
-    """The nodes the fetch (a node or a list of nodes) depends on, themselves included, each once, every node after its inputs.
+    """What the fetch (a node or a list of nodes) depends on, itself included: each node once,
+    every node after its inputs.
 
     An explicit stack rather than recursion, so a chain of 10,000 nodes does not hit Python's
     recursion limit; the visited set is local, so nothing is left behind on the nodes.

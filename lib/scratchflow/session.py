@@ -31,14 +31,11 @@ class Session:
     def _check_fetches(self, fetches):
         if not isinstance(fetches, (list, tuple)):
             raise TypeError(
-                f"Session.run: cannot fetch {fetches!r} ({type(fetches).__name__}); "
-                "fetch a node, or a list of nodes"
+                f"Session.run: cannot fetch {fetches!r} ({type(fetches).__name__}); fetch a node, or a list of nodes"
             )
         for fetch in fetches:
             if not isinstance(fetch, Node):
-                raise TypeError(
-                    f"Session.run: cannot fetch {fetch!r} ({type(fetch).__name__}); it is not a node"
-                )
+                raise TypeError(f"Session.run: cannot fetch {fetch!r} ({type(fetch).__name__}); it is not a node")
         return tuple(fetches)
 
     def _plan(self, fetch_list):
@@ -54,8 +51,7 @@ class Session:
                     )
             order = topological_order(fetch_list)
             plan = tuple(
-                [node for node in order if isinstance(node, kind)]
-                for kind in (placeholder, Variable, Operation)
+                [node for node in order if isinstance(node, kind)] for kind in (placeholder, Variable, Operation)
             )
             self._plans[fetch_list] = plan
         return plan
@@ -70,17 +66,14 @@ class Session:
                     "can be fed (a Variable keeps its own value)"
                 )
             if node.graph is not self.graph:
-                raise ValueError(
-                    f"Session.run: fed placeholder {node!r} belongs to another graph than this session's"
-                )
+                raise ValueError(f"Session.run: fed placeholder {node!r} belongs to another graph than this session's")
             values[node] = node.check_feed(value)
         missing = [node.name for node in needed if node not in values]
         if missing:
             names = ", ".join(repr(name) for name in missing)
             noun = "placeholder" if len(missing) == 1 else "placeholders"
             raise ValueError(
-                f"Session.run: {noun} {names} not fed; give a value in feed_dict, "
-                f"e.g. feed_dict={{{missing[0]}: ...}}"
+                f"Session.run: {noun} {names} not fed; give a value in feed_dict, e.g. feed_dict={{{missing[0]}: ...}}"
             )
         return values
 

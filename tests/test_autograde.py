@@ -1,0 +1,54 @@
+"""End to end with `nbgrader autograde` in a temporary course: full marks for the answered
+release, zero for the untouched one, the run not aborted, nothing written to the repository."""
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from course import CHAPTERS, ENV, ROOT, answered, notebooks
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_autograde_scores_full_and_zero(chapter, tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / chapter, course / "solutions" / chapter)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    db = f"sqlite:///{tmp_path}/gradebook.db"
+    for path in notebooks("notebooks", chapter):
+        source = nbformat.read(ROOT / "solutions" / chapter / path.name, as_version=4)
+        release = nbformat.read(path, as_version=4)
+        for student, nb in {"solved": answered(release, source), "untouched": release}.items():
+            (course / "submitted" / student / chapter).mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, course / "submitted" / student / chapter / path.name)
+
+    def nbgrader(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.db_url={db}"],
+            check=False,
+            cwd=course,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, f"nbgrader {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+    git_status = ["git", "status", "--porcelain", "--ignored"]
+    before = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    release_dir = f"--CourseDirectory.release_directory={tmp_path}/release"
+    nbgrader("generate_assignment", chapter, "--force", release_dir)
+    nbgrader("autograde", chapter, "--create", "--force")
+    with Gradebook(db) as gb:
+        solved = gb.find_submission(chapter, "solved")
+        untouched = gb.find_submission(chapter, "untouched")
+        assert solved.max_score > 0
+        assert solved.score == pytest.approx(solved.max_score), (
+            f"the answered release scored {solved.score}/{solved.max_score}"
+        )
+        assert untouched.score == 0, f"the untouched release scored {untouched.score}/{untouched.max_score}"
+    after = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert after == before, f"autograding wrote into the repository:\n{after}"

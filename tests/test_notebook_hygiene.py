@@ -1,0 +1,36 @@
+"""Notebooks are committed clean and follow the course's conventions for graded cells."""
+
+import nbformat
+import pytest
+
+from course import CHAPTERS, ROOT, grade_cells
+
+ALL = [p for top in ("solutions", "notebooks") for p in sorted((ROOT / top).rglob("*.ipynb"))]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"{path.relative_to(ROOT)}: cells {dirty} carry outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_graded_cells_follow_conventions(chapter):
+    for path in sorted((ROOT / "solutions" / chapter).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+        assert len(ids) == len(set(ids)), f"{path.name}: duplicate grade_id"
+        tests = [c for c in grade_cells(nb) if c.cell_type == "code"]
+        assert tests, f"{path.name} has no test cells"
+        for c in tests:
+            meta = c.metadata["nbgrader"]
+            assert meta["locked"] and meta["points"] > 0, f"{meta['grade_id']}: locked test cell with points"
+            assert c.source.startswith('"""') and c.source.splitlines()[0].endswith('"""'), (
+                f"{meta['grade_id']}: a test cell opens with a one-line docstring naming the check"
+            )
+            assert "### BEGIN HIDDEN TESTS" in c.source, f"{meta['grade_id']}: no hidden tests"
+        answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        assert all("### BEGIN SOLUTION" in c.source for c in answers if c.cell_type == "code")
+        assert "What you will build" in nb.cells[0].source
+        assert any("Check your understanding" in c.source for c in nb.cells[-2:])
