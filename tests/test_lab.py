@@ -30,8 +30,12 @@ def lab(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")  # no user settings or runtime files leak in or out
     env = dict(ENV, HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
     args = [
-        str(Path(sys.executable).parent / "jupyter-lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={TOKEN}", "--ServerApp.root_dir=notebooks",
+        str(Path(sys.executable).parent / "jupyter-lab"),
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={TOKEN}",
+        "--ServerApp.root_dir=notebooks",
     ]
     if os.geteuid() == 0:
         args.append("--allow-root")

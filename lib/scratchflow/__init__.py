@@ -1,9 +1,12 @@
 """scratchflow: the small TensorFlow-1-like library built in *Deep Learning from Scratch*."""
 
-from . import checks
+from . import checks, datasets, op_gradients, plot, train  # noqa: F401 (op_gradients registers)
 from .draw import draw_graph
+from .gradcheck import check_gradient, check_graph_gradients
+from .gradients import RegisterGradient, compute_gradients, gradient_function
 from .graph import Graph, get_default_graph, reset_default_graph
-from .math_ops import add, matmul
+from .math_ops import add, log, matmul, multiply, negative, reduce_sum
+from .nn_ops import sigmoid, softmax
 from .nodes import Node, Operation, Variable, placeholder
 from .order import topological_order
 from .session import Session
@@ -12,14 +15,28 @@ __all__ = [
     "Graph",
     "Node",
     "Operation",
+    "RegisterGradient",
     "Session",
     "Variable",
     "add",
+    "check_gradient",
+    "check_graph_gradients",
     "checks",
+    "compute_gradients",
+    "datasets",
     "draw_graph",
     "get_default_graph",
+    "gradient_function",
+    "log",
     "matmul",
+    "multiply",
+    "negative",
     "placeholder",
+    "plot",
+    "reduce_sum",
     "reset_default_graph",
+    "sigmoid",
+    "softmax",
     "topological_order",
+    "train",
 ]

@@ -29,3 +29,35 @@ class matmul(Operation):
                 f"the first has {a.shape[-1]} columns but the second has {inner_b} rows"
             )
         return a @ b
+
+
+class multiply(Operation):
+    """x * y, element-wise (with broadcasting)."""
+
+    def compute(self, x, y):
+        return x * y
+
+
+class negative(Operation):
+    """-x, element-wise."""
+
+    def compute(self, x):
+        return -x
+
+
+class log(Operation):
+    """The natural logarithm, element-wise."""
+
+    def compute(self, x):
+        return np.log(x)
+
+
+class reduce_sum(Operation):
+    """The sum of the entries of x: all of them (axis=None), or along an axis (or a tuple of axes)."""
+
+    def __init__(self, x, axis=None, name=None):
+        super().__init__(x, name=name)
+        self.axis = axis
+
+    def compute(self, x):
+        return np.sum(x, axis=self.axis)

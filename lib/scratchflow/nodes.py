@@ -9,6 +9,12 @@ class Node:
     """Something whose value a session can compute: it knows its inputs and its consumers."""
 
     input_nodes = ()
+    # Whether a Variable is among this node's ancestors (itself included). Fixed when the node
+    # is built, it tells backpropagation which branches can be skipped.
+    depends_on_variable = False
+    # A training step needs every value of the run, not just its inputs': the session runs such
+    # an op after all ordinary ops of the run, with `compute_in_run(values)`.
+    runs_after_forward = False
 
     def __init__(self, name, graph):
         self.graph = graph
@@ -49,6 +55,7 @@ class Variable(Node):
         super().__init__(name, get_default_graph())
         # A float copy: later in-place updates must neither truncate nor touch the caller's array.
         self.value = np.array(initial_value, dtype=np.float64)
+        self.depends_on_variable = True
         self.graph.variables.append(self)
 
 
@@ -58,6 +65,7 @@ class Operation(Node):
     def __init__(self, *input_nodes, name=None):
         super().__init__(name, _graph_of(type(self).__name__, input_nodes))
         self.input_nodes = input_nodes
+        self.depends_on_variable = any(node.depends_on_variable for node in input_nodes)
         for node in input_nodes:
             node.consumers.append(self)
         self.graph.operations.append(self)

@@ -10,13 +10,24 @@ class Session:
 
     def __init__(self, graph=None):
         self.graph = graph or get_default_graph()
-        self._plans = {}  # fetch tuple -> (placeholders, variables, operations) in order
+        self._plans = {}  # fetch tuple -> (placeholders, variables, operations, training ops)
 
     def run(self, fetches, feed_dict=None):
         """The value of `fetches` (a node, or a list/tuple of nodes: a list of values)."""
         single = isinstance(fetches, Node)
         fetch_list = (fetches,) if single else self._check_fetches(fetches)
-        placeholders, variables, operations = self._plan(fetch_list)
+        values = self._forward(fetch_list, feed_dict)
+        if single:
+            return _result(fetches, values)
+        return [_result(node, values) for node in fetch_list]
+
+    def forward(self, fetches, feed_dict=None):
+        """Every value computed on the way to `fetches`, as {node: value} (for backpropagation)."""
+        fetch_list = (fetches,) if isinstance(fetches, Node) else self._check_fetches(fetches)
+        return self._forward(fetch_list, feed_dict)
+
+    def _forward(self, fetch_list, feed_dict):
+        placeholders, variables, operations, after = self._plan(fetch_list)
         values = self._feed(feed_dict, placeholders)
         for var in variables:
             values[var] = var.value
@@ -26,7 +37,9 @@ class Session:
             except Exception as error:
                 error.add_note(f"(while computing {op!r} of the graph)")
                 raise
-        return values[fetches] if single else [values[node] for node in fetch_list]
+        for op in after:  # training steps: they see this run's values, then update variables
+            values[op] = op.compute_in_run(values)
+        return values
 
     def _check_fetches(self, fetches):
         if not isinstance(fetches, (list, tuple)):
@@ -50,8 +63,17 @@ class Session:
                         "or pass the graph: sf.Session(graph)"
                     )
             order = topological_order(fetch_list)
-            plan = tuple(
-                [node for node in order if isinstance(node, kind)] for kind in (placeholder, Variable, Operation)
+            ops = [node for node in order if isinstance(node, Operation)]
+            after = [op for op in ops if op.runs_after_forward]
+            for op in ops:
+                used = [node for node in op.input_nodes if node.runs_after_forward]
+                if used and not op.runs_after_forward:
+                    raise ValueError(f"{op!r} uses the output of the training op {used[0]!r}, which has none")
+            plan = (
+                [node for node in order if isinstance(node, placeholder)],
+                [node for node in order if isinstance(node, Variable)],
+                [op for op in ops if not op.runs_after_forward],
+                after,
             )
             self._plans[fetch_list] = plan
         return plan
@@ -82,3 +104,9 @@ class Session:
 
     def __exit__(self, *exc):
         return False
+
+
+def _result(node, values):
+    # A variable's own array is updated in place by training: hand out a copy, as TensorFlow does.
+    value = values[node]
+    return value.copy() if isinstance(node, Variable) else value

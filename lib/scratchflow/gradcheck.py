@@ -1,0 +1,86 @@
+"""Checking gradients against central differences: (f(x + ε) − f(x − ε)) / 2ε."""
+
+import numpy as np
+
+from .gradients import compute_gradients, gradient_function
+from .graph import Graph
+from .nodes import Variable
+from .session import Session
+
+
+def check_gradient(build, inputs, gradient=None, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
+    """Check one op's gradient function; raise AssertionError saying where it is wrong.
+
+    `build(*nodes)` makes the op from its input nodes, e.g. `lambda a: sf.reduce_sum(a, axis=1)`;
+    `inputs` are the input values; `gradient` is the function to check (default: the registered
+    one). The op's output is weighted by random numbers R, so that f = Σ R·op(inputs) is a scalar
+    whose gradient exercises every entry. Returns the largest error found.
+    """
+    with Graph().as_default():
+        nodes = [Variable(x, name=f"input{i}") for i, x in enumerate(inputs)]
+        op = build(*nodes)
+        session = Session()
+        values = session.forward(op)
+        weights = np.random.default_rng(seed).normal(size=np.shape(values[op]))
+        analytic = (gradient or gradient_function(op))(op, weights, [values[n] for n in nodes], values[op])
+        if analytic is None or len(analytic) != len(nodes):
+            raise AssertionError(
+                f"the gradient of {type(op).__name__} must return a list with one gradient per input "
+                f"({len(nodes)}), got {analytic!r}"
+            )
+        worst = 0.0
+        for i, (node, got) in enumerate(zip(nodes, analytic, strict=True)):
+            expected = _numerical(lambda: float(np.sum(weights * session.run(op))), node.value, eps)
+            worst = max(worst, _compare(got, expected, f"{type(op).__name__}: gradient for input {i}", rtol, atol))
+        return worst
+
+
+def check_graph_gradients(loss, feed_dict=None, variables=None, eps=1e-6, rtol=1e-5, atol=1e-7):
+    """Check `compute_gradients(loss)` for every variable (or those given); return the largest error."""
+    session = Session(loss.graph)
+    grads = compute_gradients(loss, session.forward(loss, feed_dict))
+    if variables is None:
+        variables = [v for v in loss.graph.variables if v in grads]
+    worst = 0.0
+    for var in variables:
+        expected = _numerical(lambda: float(np.sum(session.run(loss, feed_dict))), var.value, eps)
+        got = grads.get(var, np.zeros_like(var.value))
+        worst = max(
+            worst, _compare(got, expected, f"gradient of {loss.name!r} with respect to {var.name!r}", rtol, atol)
+        )
+    return worst
+
+
+def _numerical(f, x, eps):
+    """∂f/∂x by central differences, perturbing the array x in place (and restoring it)."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        up = f()
+        x[index] = old - eps
+        down = f()
+        x[index] = old
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def _compare(got, expected, what, rtol, atol):
+    if got is None:
+        raise AssertionError(f"{what}: got None, expected an array of shape {expected.shape}")
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise AssertionError(
+            f"{what}: the gradient has shape {got.shape} but its input has shape {expected.shape} "
+            "(a gradient always has the shape of what it differentiates with respect to; "
+            "after broadcasting, sum over the broadcast axes)"
+        )
+    error = np.abs(got - expected)
+    bad = error > atol + rtol * np.abs(expected)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise AssertionError(
+            f"{what}: at index {index} the gradient is {got[index]:.6g}, but central differences give "
+            f"{expected[index]:.6g} ({int(bad.sum())} of {bad.size} entries wrong)"
+        )
+    return float(error.max(initial=0.0))

@@ -1,0 +1,22 @@
+"""Activation functions."""
+
+import numpy as np
+
+from .nodes import Operation
+
+
+class sigmoid(Operation):
+    """σ(a) = 1 / (1 + e^(-a)), element-wise."""
+
+    def compute(self, a):
+        # exp(-log(1 + e^-a)): never overflows, and stays accurate far into both tails
+        return np.exp(-np.logaddexp(0.0, -a))
+
+
+class softmax(Operation):
+    """Row-wise softmax: each row of a turned into probabilities that sum to 1."""
+
+    def compute(self, a):
+        # Subtracting the row maximum changes nothing mathematically but keeps exp() finite.
+        e = np.exp(a - np.max(a, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)

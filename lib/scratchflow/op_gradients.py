@@ -1,0 +1,77 @@
+"""The gradient of every op (see gradients.py for the signature)."""
+
+import numpy as np
+
+from .gradients import RegisterGradient
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` over the axes along which an input of `shape` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    return grad.sum(axis=axes).reshape(shape)
+
+
+def _wanted(op):
+    return [node.depends_on_variable for node in op.input_nodes]
+
+
+@RegisterGradient("add")
+def _add_gradient(op, grad, inputs, output):
+    return [unbroadcast(grad, np.shape(x)) for x in inputs]
+
+
+@RegisterGradient("multiply")
+def _multiply_gradient(op, grad, inputs, output):
+    x, y = inputs
+    want_x, want_y = _wanted(op)
+    return [
+        unbroadcast(grad * y, np.shape(x)) if want_x else None,
+        unbroadcast(grad * x, np.shape(y)) if want_y else None,
+    ]
+
+
+@RegisterGradient("negative")
+def _negative_gradient(op, grad, inputs, output):
+    return [-grad]
+
+
+@RegisterGradient("log")
+def _log_gradient(op, grad, inputs, output):
+    return [grad / inputs[0]]
+
+
+@RegisterGradient("reduce_sum")
+def _reduce_sum_gradient(op, grad, inputs, output):
+    shape = np.shape(inputs[0])
+    if op.axis is not None:  # put back the summed axes as length 1, then broadcast
+        axes = (op.axis,) if np.isscalar(op.axis) else op.axis
+        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
+    return [np.broadcast_to(grad, shape)]
+
+
+@RegisterGradient("matmul")
+def _matmul_gradient(op, grad, inputs, output):
+    a, b = inputs
+    want_a, want_b = _wanted(op)
+    if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
+        return [grad @ b.T if want_a else None, a.T @ grad if want_b else None]
+    # vectors: a (n,) is a 1×n row, b (n,) an n×1 column; the gradients take their shapes back
+    a2, b2 = np.atleast_2d(a), (b[:, None] if b.ndim == 1 else b)
+    g2 = np.reshape(grad, (a2.shape[0], b2.shape[1]))
+    return [
+        np.reshape(g2 @ b2.T, a.shape) if want_a else None,
+        np.reshape(a2.T @ g2, b.shape) if want_b else None,
+    ]
+
+
+@RegisterGradient("sigmoid")
+def _sigmoid_gradient(op, grad, inputs, output):
+    return [grad * output * (1.0 - output)]  # σ'(a) = σ(a)(1 − σ(a))
+
+
+@RegisterGradient("softmax")
+def _softmax_gradient(op, grad, inputs, output):
+    return [output * (grad - np.sum(grad * output, axis=-1, keepdims=True))]
