@@ -263,6 +263,8 @@ def test_two_clouds_are_seeded_and_as_described():
     np.testing.assert_allclose(X[50:].mean(0), [-2, -2], atol=0.4)
     np.testing.assert_allclose(X[:50].std(0), [1, 1], atol=0.3)
     assert not np.array_equal(sf.datasets.two_clouds(seed=1)[0], X)
+    close, _ = sf.datasets.two_clouds(centre=0.5)
+    np.testing.assert_allclose(close - X, np.repeat([[-1.5, -1.5], [1.5, 1.5]], 50, axis=0))
 
 
 def test_plots_draw_something():
@@ -274,3 +276,11 @@ def test_plots_draw_something():
     sf.plot.decision_regions(lambda P: np.column_stack([P.sum(1), -P.sum(1)]), X, ax)
     assert len(ax.collections) > 2
     assert len(sf.plot.loss_curve([3, 2, 1]).lines) == 1
+
+
+def test_gradient_checker_reports_a_crashing_gradient_with_shapes():
+    def lost_keepdims(op, grad, inputs, output):
+        return [np.broadcast_to(grad, inputs[0].shape)]
+
+    with pytest.raises(AssertionError, match=r"(?s)reduce_sum raised ValueError.*incoming grad had shape \(4,\).*\(4, 3\)"):
+        sf.check_gradient(lambda a: sf.reduce_sum(a, axis=1), [N], gradient=lost_keepdims)

@@ -22,7 +22,16 @@ def check_gradient(build, inputs, gradient=None, eps=1e-6, rtol=1e-5, atol=1e-7,
         session = Session()
         values = session.forward(op)
         weights = np.random.default_rng(seed).normal(size=np.shape(values[op]))
-        analytic = (gradient or gradient_function(op))(op, weights, [values[n] for n in nodes], values[op])
+        gradient = gradient or gradient_function(op)
+        input_values = [values[n] for n in nodes]
+        try:
+            analytic = gradient(op, weights, input_values, values[op])
+        except Exception as error:
+            shapes = ", ".join(str(np.shape(v)) for v in input_values)
+            raise AssertionError(
+                f"the gradient of {type(op).__name__} raised {type(error).__name__}: {error}\n"
+                f"(the incoming grad had shape {weights.shape}; the inputs had shapes {shapes})"
+            ) from error
         if analytic is None or len(analytic) != len(nodes):
             raise AssertionError(
                 f"the gradient of {type(op).__name__} must return a list with one gradient per input "

@@ -19,7 +19,7 @@ def scatter(X, C, ax=None, names=("blue", "red")):
         ax.scatter(*X[labels == k].T, s=18, color=CLASS_COLOURS[k % 4], label=name, edgecolor="white", linewidth=0.4)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     return ax
 
 
