@@ -27,13 +27,15 @@ def cell(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def mutate(nb, grade_id, wrong_code):
-    """A copy of `nb` whose answer cell `grade_id` has `wrong_code` in place of its solution."""
+def mutate(nb, grade_id, wrong_code, region=0):
+    """A copy of `nb` whose answer cell `grade_id` has `wrong_code` in place of its solution
+    (of its `region`-th solution region, when the cell has several)."""
     nb = nbformat.from_dict(nb)
     answer = cell(nb, grade_id)
     pattern = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION$", re.M | re.S)
-    match = pattern.search(answer.source)
-    assert match, f"answer cell {grade_id} has no solution region"
+    matches = list(pattern.finditer(answer.source))
+    assert len(matches) > region, f"answer cell {grade_id} has no solution region {region}"
+    match = matches[region]
     indent = match.group(1)
     body = "\n".join(indent + line if line else line for line in wrong_code.strip("\n").splitlines())
     answer.source = answer.source[: match.start()] + body + answer.source[match.end() :]

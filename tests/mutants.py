@@ -58,6 +58,50 @@ for node in sf.topological_order(fetch):
 return values[fetch]
 """
 
+NAIVE_SOFTMAX = """
+e = np.exp(a_value)
+return e / np.sum(e, axis=-1, keepdims=True)
+"""
+
+SOFTMAX_WRONG_AXIS = """
+e = np.exp(a_value - np.max(a_value, axis=0, keepdims=True))
+return e / np.sum(e, axis=0, keepdims=True)
+"""
+
+SOFTMAX_LOST_KEEPDIMS = """
+e = np.exp(a_value - np.max(a_value, axis=-1, keepdims=True))
+return e / np.sum(e, axis=-1)
+"""
+
+ERRATUM_SIGMOID_GRADIENT = """
+a = inputs[0]
+return [grad * output * (1 / (1 + np.exp(-(1 - a))))]
+"""
+
+BACKPROP_FORWARD_ORDER = """
+grads = {loss: np.ones_like(values[loss])}
+for node in sf.topological_order(loss):
+    if node not in grads or not node.input_nodes:
+        continue
+    input_grads = sf.gradient_function(node)(node, grads[node], [values[n] for n in node.input_nodes], values[node])
+    for input_node, g in zip(node.input_nodes, input_grads):
+        if g is not None:
+            grads[input_node] = grads[input_node] + g if input_node in grads else g
+return grads
+"""
+
+BACKPROP_OVERWRITES = """
+grads = {loss: np.ones_like(values[loss])}
+for node in reversed(sf.topological_order(loss)):
+    if node not in grads or not node.input_nodes:
+        continue
+    input_grads = sf.gradient_function(node)(node, grads[node], [values[n] for n in node.input_nodes], values[node])
+    for input_node, g in zip(node.input_nodes, input_grads):
+        if g is not None:
+            grads[input_node] = g
+return grads
+"""
+
 MUTANTS = {
     "01_computational_graphs": [
         ("add_answer", "return x_value - y_value", "add_test", r"wrong values.*expected 11, got -9"),
@@ -85,5 +129,153 @@ MUTANTS = {
         ("session_answer", RUN_WITHOUT_MEMORY, "session_test", r"computed the shared node 'h' 2 times"),
         ("session_answer", RUN_WITH_INPUTS_REVERSED, "session_test", r"cannot multiply shapes \(2,\) and \(3, 2\)"),
         ("session_answer", "return None", "session_test", r"got None\. Did you forget to `return`"),
+    ],
+    "02_perceptrons": [
+        (
+            "sigmoid_answer",
+            "return 1 / (1 + np.exp(a_value))",
+            "sigmoid_test",
+            r"sigmoid\(5\): wrong values.*expected 0.993307, got 0.00669",
+        ),
+        ("softmax_answer", NAIVE_SOFTMAX, "softmax_test", r"subtract each row's maximum.*got nan"),
+        ("softmax_answer", SOFTMAX_WRONG_AXIS, "softmax_test", r"each row must sum to 1"),
+        ("softmax_answer", SOFTMAX_LOST_KEEPDIMS, "softmax_test", r"each row must sum to 1.*keepdims"),
+        ("perceptron_answer", "return sf.softmax(sf.matmul(X, W))", "perceptron_test", r"non-zero bias: wrong values"),
+        ("perceptron_answer", "return sf.sigmoid(sf.add(sf.matmul(X, W), b))", "perceptron_test", r"wrong values"),
+        (
+            "perceptron_answer",
+            "return sf.softmax(sf.add(sf.matmul(W, X), b))",
+            "perceptron_test",
+            r"cannot multiply shapes \(2, 2\) and \(100, 2\)",
+        ),
+    ],
+    "03_training_criterion": [
+        (
+            "elementwise_answer",
+            "return np.log10(x_value)",
+            "elementwise_test",
+            r"the natural logarithm\): wrong values",
+            0,
+        ),
+        (
+            "elementwise_answer",
+            "return x_value @ y_value",
+            "elementwise_test",
+            r"not the matrix product\): wrong values",
+            1,
+        ),
+        (
+            "elementwise_answer",
+            "return x_value",
+            "elementwise_test",
+            r"negative\(u\) with u = \[1, -2, 0\]: wrong values",
+            2,
+        ),
+        (
+            "reduce_sum_answer",
+            "return np.sum(x_value)",
+            "reduce_sum_test",
+            r"axis=0\) .*expected an array of shape \(3,\), got shape \(\)",
+        ),
+        (
+            "reduce_sum_answer",
+            "return np.sum(x_value, axis=0)",
+            "reduce_sum_test",
+            r"axis=1\) .*expected an array of shape \(2,\), got shape \(3,\)|\(all entries\)",
+        ),
+        (
+            "loss_answer",
+            "return sf.reduce_sum(sf.reduce_sum(sf.multiply(c, sf.log(p)), axis=1))",
+            "loss_test",
+            r"wrong values.*expected 0.73\d*, got -0.73",
+        ),
+        ("loss_answer", "return sf.negative(sf.reduce_sum(sf.log(p)))", "loss_test", r"wrong values"),
+    ],
+    "04_gradient_descent_backpropagation": [
+        (
+            "elementwise_grad_answer",
+            "return [grad]",
+            "elementwise_grad_test",
+            r"negative: gradient for input 0: at index",
+            0,
+        ),
+        (
+            "elementwise_grad_answer",
+            "return [grad * inputs[0]]",
+            "elementwise_grad_test",
+            r"log: gradient for input 0",
+            1,
+        ),
+        (
+            "elementwise_grad_answer",
+            "x, y = inputs\nreturn [grad * x, grad * y]",
+            "elementwise_grad_test",
+            r"multiply: gradient for input 0",
+            2,
+        ),
+        (
+            "activation_grad_answer",
+            ERRATUM_SIGMOID_GRADIENT,
+            "activation_grad_test",
+            r"sigmoid: gradient for input 0",
+            0,
+        ),
+        (
+            "activation_grad_answer",
+            "return [output * (grad - np.sum(grad * output, axis=0, keepdims=True))]",
+            "activation_grad_test",
+            r"softmax: gradient for input 0",
+            1,
+        ),
+        (
+            "add_grad_answer",
+            "return [grad, grad]",
+            "add_grad_test",
+            r"add: gradient for input 1: the gradient has shape \(4, 3\) but its input has shape \(3,\)",
+            1,
+        ),
+        (
+            "add_grad_answer",
+            "return grad.sum(axis=0)",
+            "add_grad_test",
+            r"add: gradient for input 0: the gradient has shape \(3,\) but its input has shape \(4, 3\)",
+            0,
+        ),
+        (
+            "matmul_grad_answer",
+            "a, b = inputs\nreturn [grad @ b.T, grad.T @ a]",
+            "matmul_grad_test",
+            r"matmul: gradient for input 1: the gradient has shape \(2, 3\) but its input has shape \(3, 2\)",
+        ),
+        (
+            "reduce_sum_grad_answer",
+            "return [np.broadcast_to(grad, np.shape(inputs[0]))]",
+            "reduce_sum_grad_test",
+            r"reduce_sum raised ValueError.*incoming grad had shape \(4,\)",
+        ),
+        (
+            "backprop_answer",
+            BACKPROP_FORWARD_ORDER,
+            "backprop_test",
+            r"no gradient for the variable 'W'.*reverse topological",
+        ),
+        (
+            "backprop_answer",
+            BACKPROP_OVERWRITES,
+            "backprop_test",
+            r"W feeds two operations .*the gradient with respect to 'W': wrong values",
+        ),
+        (
+            "step_answer",
+            "for var in variables:\n    var.value += learning_rate * grads[var]",
+            "step_test",
+            r"w after one step .*wrong values",
+        ),
+        (
+            "step_answer",
+            "for var in variables:\n    var.value -= grads[var]",
+            "step_test",
+            r"learning rate 0.1.*wrong values",
+        ),
     ],
 }

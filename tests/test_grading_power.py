@@ -19,7 +19,21 @@ def test_solution_passes_every_grade_cell(chapter, tmp_path):
         assert grade_cells(nb), f"{path} has no grade cells"
         results = validate(nb, tmp_path)
         failed = [ANSI.sub("", f["raw_error"])[-600:] for f in results.get("failed", [])]
+        if any("Partial credit" in f for f in failed):
+            failed.append("hint: a test cell displays a number, which nbgrader reads as a partial score")
         assert results == {}, f"{path.name}: the solution fails: {failed or results}"
+
+
+def test_every_chapter_has_wrong_answers_for_every_exercise():
+    for chapter in CHAPTERS:
+        (path,) = notebooks("solutions", chapter)
+        answers = {
+            c.metadata["nbgrader"]["grade_id"]
+            for c in nbformat.read(path, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"
+        }
+        covered = {m[0] for m in MUTANTS.get(chapter, [])}
+        assert answers <= covered, f"{chapter}: no plausible wrong answer tested for {sorted(answers - covered)}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -32,13 +46,13 @@ def test_untouched_student_notebook_passes_no_grade_cell(chapter, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "chapter, answer, wrong, test_id, says",
-    [(chapter, *m) for chapter, ms in MUTANTS.items() for m in ms],
+    "chapter, answer, wrong, test_id, says, region",
+    [(chapter, *m, 0)[:6] for chapter, ms in MUTANTS.items() for m in ms],
     ids=[f"{chapter}:{m[0]}:{i}" for chapter, ms in MUTANTS.items() for i, m in enumerate(ms)],
 )
-def test_wrong_answer_fails_its_test_and_says_why(chapter, answer, wrong, test_id, says, tmp_path):
+def test_wrong_answer_fails_its_test_and_says_why(chapter, answer, wrong, test_id, says, region, tmp_path):
     (path,) = notebooks("solutions", chapter)
-    nb = mutate(nbformat.read(path, as_version=4), answer, wrong)
+    nb = mutate(nbformat.read(path, as_version=4), answer, wrong, region)
     failed = validate(nb, tmp_path).get("failed", [])
     expected_source = cell(nb, test_id).source.strip()
     failed_sources = [f["source"] for f in failed]
