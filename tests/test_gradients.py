@@ -34,6 +34,8 @@ GRADIENT_CASES = [
     ("sigmoid", sf.sigmoid, [3 * N]),
     ("softmax", sf.softmax, [3 * N]),
     ("softmax one row", sf.softmax, [rng.normal(size=5)]),
+    ("tanh", sf.tanh, [2 * N]),
+    ("relu", sf.relu, [N + 0.01 * np.sign(N)]),  # kept away from the kink at 0
 ]
 
 
@@ -62,6 +64,8 @@ def reduce_sum_gradient_without_keepdims(op, grad, inputs, output):
         (sf.add, [N, np.ones(3)], add_gradient_without_broadcast_sum, r"input 1: the gradient has shape \(4, 3\) but"),
         (lambda a: sf.reduce_sum(a, axis=1), [N], reduce_sum_gradient_without_keepdims, r"broadcast"),
         (sf.negative, [N], lambda op, grad, inputs, output: [grad], r"negative: gradient for input 0"),
+        (sf.tanh, [N], lambda op, grad, inputs, output: [grad * (1 - output)], r"tanh: gradient for input 0"),
+        (sf.relu, [N], lambda op, grad, inputs, output: [grad], r"relu: gradient for input 0"),
         (sf.matmul, [N, D], lambda op, grad, i, o: [grad @ i[1].T], r"one gradient per input \(2\)"),
     ],
 )
@@ -80,6 +84,8 @@ def test_forward_values_match_numpy():
         e = np.exp(a)
         np.testing.assert_allclose(s.run(sf.softmax(x)), e / e.sum(axis=1, keepdims=True), rtol=1e-12)
         np.testing.assert_allclose(s.run(sf.reduce_sum(x, axis=0)), a.sum(axis=0))
+        np.testing.assert_allclose(s.run(sf.tanh(x)), 2 / (1 + np.exp(-2 * a)) - 1, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(s.run(sf.relu(x)), np.where(a > 0, a, 0.0))
         np.testing.assert_allclose(s.run(sf.negative(sf.log(sf.multiply(x, x)))), -np.log(a * a))
 
 

@@ -6,7 +6,7 @@ from .gradcheck import check_gradient, check_graph_gradients
 from .gradients import RegisterGradient, compute_gradients, gradient_function
 from .graph import Graph, get_default_graph, reset_default_graph
 from .math_ops import add, log, matmul, multiply, negative, reduce_sum
-from .nn_ops import sigmoid, softmax
+from .nn_ops import relu, sigmoid, softmax, tanh
 from .nodes import Node, Operation, Variable, placeholder
 from .order import topological_order
 from .session import Session
@@ -34,9 +34,11 @@ __all__ = [
     "placeholder",
     "plot",
     "reduce_sum",
+    "relu",
     "reset_default_graph",
     "sigmoid",
     "softmax",
+    "tanh",
     "topological_order",
     "train",
 ]

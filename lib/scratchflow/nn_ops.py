@@ -20,3 +20,17 @@ class softmax(Operation):
         # Subtracting the row maximum changes nothing mathematically but keeps exp() finite.
         e = np.exp(a - np.max(a, axis=-1, keepdims=True))
         return e / np.sum(e, axis=-1, keepdims=True)
+
+
+class tanh(Operation):
+    """tanh(a) = 2σ(2a) − 1, element-wise: like the sigmoid, but centred on 0, with range (−1, 1)."""
+
+    def compute(self, a):
+        return np.tanh(a)
+
+
+class relu(Operation):
+    """max(0, a), element-wise."""
+
+    def compute(self, a):
+        return np.maximum(a, 0.0)

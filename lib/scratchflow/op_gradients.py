@@ -75,3 +75,13 @@ def _sigmoid_gradient(op, grad, inputs, output):
 @RegisterGradient("softmax")
 def _softmax_gradient(op, grad, inputs, output):
     return [output * (grad - np.sum(grad * output, axis=-1, keepdims=True))]
+
+
+@RegisterGradient("tanh")
+def _tanh_gradient(op, grad, inputs, output):
+    return [grad * (1.0 - output * output)]  # tanh'(a) = 1 − tanh(a)²
+
+
+@RegisterGradient("relu")
+def _relu_gradient(op, grad, inputs, output):
+    return [grad * (inputs[0] > 0)]  # 0 for a < 0 (and, by convention, at a = 0)
