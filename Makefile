@@ -14,7 +14,7 @@ lab: $(VENV)/.lab
 	jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=notebooks
 
 test: $(VENV)/.dev
-	ruff check lib tests
+	ruff check lib tests benchmarks
 	PYTHONDONTWRITEBYTECODE=1 pytest
 
 # Regenerate the student notebooks from solutions/ (never edit notebooks/ by hand).
