@@ -13,7 +13,8 @@ from .order import topological_order
 
 _registry = {}  # op type name -> gradient function
 _by_class = {}  # op class -> gradient function, filled on first use
-_backward_orders = WeakKeyDictionary()  # loss -> the ops to visit, loss first
+_plans = WeakKeyDictionary()  # loss -> (registry version, backward plan)
+_version = 0  # bumped by every registration, so cached plans pick up new gradients
 
 
 class RegisterGradient:
@@ -23,8 +24,10 @@ class RegisterGradient:
         self.op_type = op_type
 
     def __call__(self, gradient):
+        global _version
         _registry[self.op_type] = gradient
         _by_class.clear()
+        _version += 1
         return gradient
 
 
@@ -43,15 +46,22 @@ def gradient_function(op):
     return gradient
 
 
-def _backward_order(loss):
-    # The ops between the variables and the loss, loss first. Ops off the loss path (an accuracy
-    # op reading the same weights) are never visited; a node consumed at several depths is
-    # visited once, after all its consumers: that is what reverse topological order guarantees.
-    order = _backward_orders.get(loss)
-    if order is None:
-        order = [n for n in reversed(topological_order(loss)) if n.input_nodes and n.depends_on_variable]
-        _backward_orders[loss] = order
-    return order
+def _backward_plan(loss):
+    # The ops between the variables and the loss, loss first, each with its gradient function and
+    # the inputs whose gradient someone needs. Ops off the loss path (an accuracy op reading the
+    # same weights) are never visited; a node consumed at several depths is visited once, after
+    # all its consumers: that is what reverse topological order guarantees. The graph above a
+    # loss never changes, so the plan is made once (and again only if a gradient is registered).
+    cached = _plans.get(loss)
+    if cached is not None and cached[0] == _version:
+        return cached[1]
+    plan = [
+        (op, gradient_function(op), tuple((i, n) for i, n in enumerate(op.input_nodes) if n.depends_on_variable))
+        for op in reversed(topological_order(loss))
+        if op.input_nodes and op.depends_on_variable
+    ]
+    _plans[loss] = (_version, plan)
+    return plan
 
 
 def compute_gradients(loss, values):
@@ -60,12 +70,12 @@ def compute_gradients(loss, values):
     `values` holds the forward values of the run (from `Session.forward`). Gradients arriving at a
     node from several consumers are summed (the total derivative).
     """
-    grads = {loss: np.ones_like(values[loss])}
-    for op in _backward_order(loss):
-        grad = grads[op]
-        input_grads = gradient_function(op)(op, grad, [values[n] for n in op.input_nodes], values[op])
-        for node, g in zip(op.input_nodes, input_grads, strict=True):
-            if g is not None and node.depends_on_variable:
+    grads = {loss: np.ones(np.shape(values[loss]))}
+    for op, gradient, wanted in _backward_plan(loss):
+        input_grads = gradient(op, grads[op], [values[n] for n in op.input_nodes], values[op])
+        for i, node in wanted:
+            g = input_grads[i]
+            if g is not None:
                 total = grads.get(node)
                 grads[node] = g if total is None else total + g
     return grads

@@ -16,6 +16,10 @@ class matmul(Operation):
     """The matrix product a @ b."""
 
     def compute(self, a, b):
+        try:
+            return a @ b
+        except (ValueError, TypeError):
+            pass  # explain below, in words; the message of `@` names neither the op nor the rows
         a, b = np.asarray(a), np.asarray(b)
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(
@@ -28,7 +32,7 @@ class matmul(Operation):
                 f"matmul {self.name!r}: cannot multiply shapes {a.shape} and {b.shape}: "
                 f"the first has {a.shape[-1]} columns but the second has {inner_b} rows"
             )
-        return a @ b
+        return np.matmul(a, b)
 
 
 class multiply(Operation):
@@ -60,4 +64,4 @@ class reduce_sum(Operation):
         self.axis = axis
 
     def compute(self, x):
-        return np.sum(x, axis=self.axis)
+        return x.sum(axis=self.axis) if isinstance(x, np.ndarray) else np.sum(x, axis=self.axis)

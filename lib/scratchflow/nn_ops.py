@@ -18,8 +18,8 @@ class softmax(Operation):
 
     def compute(self, a):
         # Subtracting the row maximum changes nothing mathematically but keeps exp() finite.
-        e = np.exp(a - np.max(a, axis=-1, keepdims=True))
-        return e / np.sum(e, axis=-1, keepdims=True)
+        e = np.exp(a - a.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 class tanh(Operation):

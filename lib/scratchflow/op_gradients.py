@@ -9,13 +9,11 @@ def unbroadcast(grad, shape):
     """Sum `grad` over the axes along which an input of `shape` was broadcast."""
     if grad.shape == shape:
         return grad
+    if len(shape) == 1 and grad.ndim == 2 and shape[0] == grad.shape[1]:
+        return grad.sum(axis=0)  # the common case, a bias row added to a batch
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     return grad.sum(axis=axes).reshape(shape)
-
-
-def _wanted(op):
-    return [node.depends_on_variable for node in op.input_nodes]
 
 
 @RegisterGradient("add")
@@ -26,7 +24,7 @@ def _add_gradient(op, grad, inputs, output):
 @RegisterGradient("multiply")
 def _multiply_gradient(op, grad, inputs, output):
     x, y = inputs
-    want_x, want_y = _wanted(op)
+    want_x, want_y = (node.depends_on_variable for node in op.input_nodes)
     return [
         unbroadcast(grad * y, np.shape(x)) if want_x else None,
         unbroadcast(grad * x, np.shape(y)) if want_y else None,
@@ -49,13 +47,15 @@ def _reduce_sum_gradient(op, grad, inputs, output):
     if op.axis is not None:  # put back the summed axes as length 1, then broadcast
         axes = (op.axis,) if np.isscalar(op.axis) else op.axis
         grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-    return [np.broadcast_to(grad, shape)]
+    out = np.empty(shape)
+    out[...] = grad  # a broadcasting assignment: cheaper than np.broadcast_to for small arrays
+    return [out]
 
 
 @RegisterGradient("matmul")
 def _matmul_gradient(op, grad, inputs, output):
     a, b = inputs
-    want_a, want_b = _wanted(op)
+    want_a, want_b = (node.depends_on_variable for node in op.input_nodes)
     if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
         return [grad @ b.T if want_a else None, a.T @ grad if want_b else None]
     # vectors: a (n,) is a 1×n row, b (n,) an n×1 column; the gradients take their shapes back
@@ -74,7 +74,7 @@ def _sigmoid_gradient(op, grad, inputs, output):
 
 @RegisterGradient("softmax")
 def _softmax_gradient(op, grad, inputs, output):
-    return [output * (grad - np.sum(grad * output, axis=-1, keepdims=True))]
+    return [output * (grad - (grad * output).sum(axis=-1, keepdims=True))]
 
 
 @RegisterGradient("tanh")
