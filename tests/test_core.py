@@ -208,7 +208,10 @@ def test_fetch_that_is_not_a_node_is_refused(affine, fetch):
 
 
 def test_non_node_input_is_refused():
-    with sf.Graph().as_default(), pytest.raises(TypeError, match=r"add: input 1 is 3 \(int\), not a node"):
+    with (
+        sf.Graph().as_default(),
+        pytest.raises(TypeError, match=r"add: input 1 is 3 \(int\), not a node; wrap a fixed number in sf.constant"),
+    ):
         sf.add(sf.placeholder(), 3)
 
 
@@ -226,3 +229,15 @@ def test_operation_without_compute_says_so():
 
     with sf.Graph().as_default(), pytest.raises(NotImplementedError, match="halve.compute"):
         sf.Session().run(halve(sf.Variable(1.0)))
+
+
+def test_constant_is_read_and_never_trained():
+    with sf.Graph().as_default():
+        w, half = sf.Variable([2.0], name="w"), sf.constant(0.5, name="half")
+        loss = sf.reduce_sum(sf.multiply(half, sf.multiply(w, w)))  # ½ w²
+        step = sf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        assert step.variables == [w]
+        sf.Session().run(step)
+        assert half.value == 0.5 and w.value[0] == pytest.approx(2.0 - 0.1 * 2.0)
+        with pytest.raises(ValueError, match="read-only"):
+            half.value[...] = 1.0

@@ -1,13 +1,13 @@
 """scratchflow: the small TensorFlow-1-like library built in *Deep Learning from Scratch*."""
 
-from . import checks, datasets, op_gradients, plot, train  # noqa: F401 (op_gradients registers)
+from . import checks, datasets, layers, op_gradients, plot, train  # noqa: F401 (op_gradients registers)
 from .draw import draw_graph
 from .gradcheck import check_gradient, check_graph_gradients
 from .gradients import RegisterGradient, compute_gradients, gradient_function
 from .graph import Graph, get_default_graph, reset_default_graph
 from .math_ops import add, log, matmul, multiply, negative, reduce_sum
 from .nn_ops import relu, sigmoid, softmax, tanh
-from .nodes import Node, Operation, Variable, placeholder
+from .nodes import Node, Operation, Variable, constant, placeholder
 from .order import topological_order
 from .session import Session
 
@@ -23,6 +23,7 @@ __all__ = [
     "check_graph_gradients",
     "checks",
     "compute_gradients",
+    "constant",
     "datasets",
     "draw_graph",
     "get_default_graph",

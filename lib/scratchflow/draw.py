@@ -3,10 +3,10 @@
 import matplotlib.pyplot as plt
 import networkx as nx
 
-from .nodes import Operation, Variable, placeholder
+from .nodes import Operation, Variable, constant, placeholder
 from .order import topological_order
 
-_COLOURS = {placeholder: "#9ecae1", Variable: "#a1d99b", Operation: "#fdae6b"}
+_COLOURS = {placeholder: "#9ecae1", Variable: "#a1d99b", constant: "#d9d9d9", Operation: "#fdae6b"}
 
 
 def draw_graph(fetches, ax=None):

@@ -59,6 +59,15 @@ class Variable(Node):
         self.graph.variables.append(self)
 
 
+class constant(Node):
+    """A fixed value that is part of the graph; unlike a Variable, training never changes it."""
+
+    def __init__(self, value, name=None):
+        super().__init__(name, get_default_graph())
+        self.value = np.array(value, dtype=np.float64)
+        self.value.flags.writeable = False
+
+
 class Operation(Node):
     """A node computed from the values of its input nodes; subclasses define `compute`."""
 
@@ -80,7 +89,7 @@ def _graph_of(op_name, input_nodes):
         if not isinstance(node, Node):
             raise TypeError(
                 f"{op_name}: input {i} is {node!r} ({type(node).__name__}), not a node; "
-                "wrap constants in sf.Variable(...) or feed them through an sf.placeholder()"
+                "wrap a fixed number in sf.constant(...), a trainable one in sf.Variable(...)"
             )
     graphs = {node.graph for node in input_nodes}
     if len(graphs) > 1:

@@ -1,7 +1,7 @@
 """Running a graph: feed placeholders, read variables, compute operations in order."""
 
 from .graph import get_default_graph
-from .nodes import Node, Operation, Variable, placeholder
+from .nodes import Node, Operation, Variable, constant, placeholder
 from .order import topological_order
 
 
@@ -10,7 +10,7 @@ class Session:
 
     def __init__(self, graph=None):
         self.graph = graph or get_default_graph()
-        self._plans = {}  # fetch tuple -> (placeholders, variables, operations, training ops)
+        self._plans = {}  # fetch tuple -> (placeholders, stored values, operations, training ops)
 
     def run(self, fetches, feed_dict=None):
         """The value of `fetches` (a node, or a list/tuple of nodes: a list of values)."""
@@ -71,7 +71,7 @@ class Session:
                     raise ValueError(f"{op!r} uses the output of the training op {used[0]!r}, which has none")
             plan = (
                 [node for node in order if isinstance(node, placeholder)],
-                [node for node in order if isinstance(node, Variable)],
+                [node for node in order if isinstance(node, (Variable, constant))],
                 [op for op in ops if not op.runs_after_forward],
                 after,
             )
