@@ -102,6 +102,26 @@ for node in reversed(sf.topological_order(loss)):
 return grads
 """
 
+MLP_UNSCALED = """
+rng = np.random.RandomState(seed)
+params, h = [], x
+for i in range(1, len(sizes)):
+    W = sf.Variable(rng.randn(sizes[i - 1], sizes[i]))
+    b = sf.Variable(np.zeros(sizes[i]))
+    params.append((W, b))
+    z = sf.add(sf.matmul(h, W), b)
+    h = activation(z) if i < len(sizes) - 1 else sf.softmax(z)
+return h, params
+"""
+
+MLP_WITHOUT_BIAS = MLP_UNSCALED.replace(
+    "rng.randn(sizes[i - 1], sizes[i])", "rng.randn(sizes[i - 1], sizes[i]) / np.sqrt(sizes[i - 1])"
+).replace("z = sf.add(sf.matmul(h, W), b)", "z = sf.matmul(h, W)")
+
+MLP_ACTIVATION_ON_OUTPUT = MLP_UNSCALED.replace(
+    "rng.randn(sizes[i - 1], sizes[i])", "rng.randn(sizes[i - 1], sizes[i]) / np.sqrt(sizes[i - 1])"
+).replace("h = activation(z) if i < len(sizes) - 1 else sf.softmax(z)", "h = activation(z)")
+
 MUTANTS = {
     "01_computational_graphs": [
         ("add_answer", "return x_value - y_value", "add_test", r"wrong values.*expected 11, got -9"),
@@ -276,6 +296,26 @@ MUTANTS = {
             "for var in variables:\n    var.value -= grads[var]",
             "step_test",
             r"learning rate 0.1.*wrong values",
+        ),
+    ],
+    "05_multi_layer_perceptrons": [
+        ("activations_answer", "return np.abs(a_value)", "activations_test", r"relu\(a\) of .*wrong values", 2),
+        ("activations_answer", "return [grad * (1 - output)]", "activations_test", r"tanh: gradient for input 0", 1),
+        ("activations_answer", "return [grad]", "activations_test", r"relu: gradient for input 0", 3),
+        ("mlp_answer", MLP_UNSCALED, "mlp_test", r"the initial W1 \(randn\(fan_in, fan_out\) / sqrt\(fan_in\)"),
+        ("mlp_answer", MLP_WITHOUT_BIAS, "mlp_test", r"the output for 5 random inputs .*wrong values"),
+        ("mlp_answer", MLP_ACTIVATION_ON_OUTPUT, "mlp_test", r"the last layer softmax\): wrong values"),
+        (
+            "accuracy_answer",
+            "return np.sum(np.argmax(probabilities, axis=1) == np.argmax(labels, axis=1))",
+            "accuracy_test",
+            r"expected 0.75, got 3",
+        ),
+        (
+            "accuracy_answer",
+            "return np.mean(np.argmax(probabilities, axis=0) == np.argmax(labels, axis=0))",
+            "accuracy_test",
+            r"3 are right: wrong values",
         ),
     ],
 }
