@@ -42,6 +42,14 @@ def mutate(nb, grade_id, wrong_code, region=0):
     return nb
 
 
+def without_demos(nb):
+    """`nb` without the cells tagged `demo`: slow illustrations (a training grid, a widget panel)
+    that no test cell depends on. Only the mutation tests skip them, to save time."""
+    nb = nbformat.from_dict(nb)
+    nb.cells = [c for c in nb.cells if "demo" not in c.metadata.get("tags", [])]
+    return nb
+
+
 def validate(nb, tmp_path, invert=False):
     """nbgrader's own Validator on `nb` (its exit code is always 0, so read its results)."""
     from nbgrader.validator import Validator

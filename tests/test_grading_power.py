@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from course import CHAPTERS, cell, grade_cells, mutate, notebooks, validate
+from course import CHAPTERS, cell, grade_cells, mutate, notebooks, validate, without_demos
 from mutants import MUTANTS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -22,6 +22,22 @@ def test_solution_passes_every_grade_cell(chapter, tmp_path):
         if any("Partial credit" in f for f in failed):
             failed.append("hint: a test cell displays a number, which nbgrader reads as a partial score")
         assert results == {}, f"{path.name}: the solution fails: {failed or results}"
+
+
+def has_demos(chapter):
+    return any(
+        "demo" in c.metadata.get("tags", [])
+        for p in notebooks("solutions", chapter)
+        for c in nbformat.read(p, as_version=4).cells
+    )
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if has_demos(c)])
+def test_solution_passes_without_its_demo_cells(chapter, tmp_path):
+    """The mutation tests skip `demo` cells; that is sound only if no test depends on them."""
+    for path in notebooks("solutions", chapter):
+        results = validate(without_demos(nbformat.read(path, as_version=4)), tmp_path)
+        assert results == {}, f"{path.name}: a test depends on a demo cell: {results}"
 
 
 def test_every_chapter_has_wrong_answers_for_every_exercise():
@@ -52,7 +68,7 @@ def test_untouched_student_notebook_passes_no_grade_cell(chapter, tmp_path):
 )
 def test_wrong_answer_fails_its_test_and_says_why(chapter, answer, wrong, test_id, says, region, tmp_path):
     (path,) = notebooks("solutions", chapter)
-    nb = mutate(nbformat.read(path, as_version=4), answer, wrong, region)
+    nb = mutate(without_demos(nbformat.read(path, as_version=4)), answer, wrong, region)
     failed = validate(nb, tmp_path).get("failed", [])
     expected_source = cell(nb, test_id).source.strip()
     failed_sources = [f["source"] for f in failed]
