@@ -122,6 +122,18 @@ MLP_ACTIVATION_ON_OUTPUT = MLP_UNSCALED.replace(
     "rng.randn(sizes[i - 1], sizes[i])", "rng.randn(sizes[i - 1], sizes[i]) / np.sqrt(sizes[i - 1])"
 ).replace("h = activation(z) if i < len(sizes) - 1 else sf.softmax(z)", "h = activation(z)")
 
+TAPE_STEP = """
+with tf.GradientTape() as tape:
+    loss = loss_fn()
+for variable, gradient in zip(variables, tape.gradient(loss, variables)):
+    variable.assign_sub(learning_rate * gradient)
+return loss
+"""
+
+TAPE_WRONG_SIGN = TAPE_STEP.replace("assign_sub", "assign_add")
+TAPE_LOSS_AFTER = TAPE_STEP.replace("return loss", "return loss_fn()")
+TAPE_NO_RATE = TAPE_STEP.replace("learning_rate * gradient", "gradient")
+
 MUTANTS = {
     "01_computational_graphs": [
         ("add_answer", "return x_value - y_value", "add_test", r"wrong values.*expected 11, got -9"),
@@ -317,5 +329,31 @@ MUTANTS = {
             "accuracy_test",
             r"3 are right: wrong values",
         ),
+    ],
+    "06_tensorflow": [
+        (
+            "translate_answer",
+            "return tf.nn.softmax(tf.sigmoid(X @ W1 + b1) @ W2 + b2)",
+            "translate_test",
+            r"tf_probabilities: wrong values",
+            0,
+        ),
+        (
+            "translate_answer",
+            "return tf.nn.softmax(tf.tanh(X @ W1 + b1) @ W2 + b2, axis=0)",
+            "translate_test",
+            r"tf_probabilities: wrong values",
+            0,
+        ),
+        (
+            "translate_answer",
+            "return -tf.reduce_mean(C * tf.math.log(P))",
+            "translate_test",
+            r"tf_cross_entropy: wrong values",
+            1,
+        ),
+        ("tape_answer", TAPE_WRONG_SIGN, "tape_test", r"W1 after 1 step\(s\) .*wrong values"),
+        ("tape_answer", TAPE_LOSS_AFTER, "tape_test", r"the loss returned by step 1 .*wrong values"),
+        ("tape_answer", TAPE_NO_RATE, "tape_test", r"W1 after 1 step\(s\) .*wrong values"),
     ],
 }
