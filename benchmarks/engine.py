@@ -20,7 +20,12 @@ TUNED = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1
 
 def _setup_environment(args):
     # Both settings must be in place before NumPy (and glibc's allocator) start: re-exec if needed.
-    want = {"OPENBLAS_NUM_THREADS": "1", **(TUNED if args.malloc == "tuned" else {})}
+    want = {
+        "OPENBLAS_NUM_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        **(TUNED if args.malloc == "tuned" else {}),
+    }
     unwanted = set(TUNED) - set(want)
     if any(os.environ.get(k) != v for k, v in want.items()) or any(k in os.environ for k in unwanted):
         env = {k: v for k, v in os.environ.items() if k not in unwanted} | want
@@ -37,8 +42,13 @@ def main():
     import time
 
     import numpy as np
+    import tensorflow as tf
 
     import scratchflow as sf
+
+    # one thread, like OpenBLAS here: the same hardware for every contender
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
 
     def softmax(z):
         e = np.exp(z - z.max(axis=1, keepdims=True))
@@ -86,23 +96,44 @@ def main():
             b1 -= rate * g_z1.sum(axis=0)
             return J
 
-        return scratchflow_step, numpy_step
+        T = [tf.Variable(v) for pair in weights for v in pair]
+        Xt, Ct = tf.constant(X), tf.constant(C)
+        tf_act = {"sigmoid": tf.sigmoid, "tanh": tf.tanh}[activation]
+
+        @tf.function
+        def tensorflow_step():
+            with tf.GradientTape() as tape:
+                p = tf.nn.softmax(tf_act(Xt @ T[0] + T[1]) @ T[2] + T[3])
+                J = -tf.reduce_sum(Ct * tf.math.log(p))
+            for v, g in zip(T, tape.gradient(J, T), strict=True):
+                v.assign_sub(rate * g)
+            return J
+
+        return {"scratchflow": scratchflow_step, "numpy": numpy_step, "tensorflow": lambda: float(tensorflow_step())}
 
     def compare(name, X, C, sizes, activation, rate, steps, blocks):
-        ours, theirs = build(X, C, sizes, activation, rate, seed=0)
-        for _ in range(3):  # warm up, and check both sides compute the same losses
-            a, b = ours(), theirs()
-            assert np.isclose(a, b, rtol=1e-9), f"{name}: scratchflow loss {a} but NumPy {b}"
-        ratios, times = [], {"scratchflow": [], "numpy": []}
+        contenders = build(X, C, sizes, activation, rate, seed=0)
+        for _ in range(3):  # warm up (and trace), and check every side computes the same losses
+            losses = {label: step() for label, step in contenders.items()}
+            for label, loss in losses.items():
+                assert np.isclose(loss, losses["numpy"], rtol=1e-9), (
+                    f"{name}: {label} loss {loss}, NumPy {losses['numpy']}"
+                )
+        times = {label: [] for label in contenders}
+        ratios = {label: [] for label in contenders}
+        order = list(contenders.items())
         for block in range(blocks):
-            pair = [("scratchflow", ours), ("numpy", theirs)]
-            for label, step in pair if block % 2 == 0 else pair[::-1]:
+            for label, step in order if block % 2 == 0 else order[::-1]:
                 start = time.perf_counter()
                 for _ in range(steps):
                     step()
                 times[label].append((time.perf_counter() - start) / steps)
-            ratios.append(times["scratchflow"][-1] / times["numpy"][-1])
-        return np.median(times["scratchflow"]), np.median(times["numpy"]), np.median(ratios)
+            for label in contenders:
+                ratios[label].append(times[label][-1] / times["numpy"][-1])
+        return [np.median(times[label]) for label in contenders] + [
+            np.median(ratios["scratchflow"]),
+            np.median(ratios["tensorflow"]),
+        ]
 
     rng = np.random.default_rng(0)
     rows = []
@@ -121,9 +152,10 @@ def main():
             rows.append((f"64-{H}-10 tanh, N={N}", *result))
 
     print(f"malloc: {args.malloc}; OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
-    print("| network | scratchflow s/step | NumPy s/step | ratio |\n|---|---|---|---|")
-    for name, ours, theirs, ratio in rows:
-        print(f"| {name} | {ours:.3g} | {theirs:.3g} | {ratio:.2f}× |")
+    print("| network | scratchflow s/step | NumPy s/step | TensorFlow s/step | scratchflow ratio | TensorFlow ratio |")
+    print("|---|---|---|---|---|---|")
+    for name, ours, numpy_time, tf_time, ratio, tf_ratio in rows:
+        print(f"| {name} | {ours:.3g} | {numpy_time:.3g} | {tf_time:.3g} | {ratio:.2f}× | {tf_ratio:.2f}× |")
 
 
 if __name__ == "__main__":
