@@ -1,0 +1,187 @@
+"""A Jupyter kernel in a bubblewrap sandbox, for running untrusted student notebooks.
+
+The grader points nbgrader at the kernelspec `dlfs-sandbox` (see `install_kernelspec`). Jupyter
+starts this module as that kernel's command, as the grading user; it hands the notebook's
+directory (the student's scratch directory) to an unprivileged uid, sets resource limits, and
+execs the real IPython kernel inside bwrap:
+
+* read-only: the system (/usr, /etc, ...), the Python installation, the course library (lib/);
+* writable: only the scratch directory (and a private /tmp); nothing else of the course is there:
+  not solutions/, not the gradebook, not other students' submissions;
+* no network (a new network namespace): the kernel talks to the grader over ZMQ IPC sockets in a
+  runtime directory shared for that purpose;
+* its own PID namespace, so every process it starts dies with it;
+* limits (setrlimit): memory (RLIMIT_DATA), processes (RLIMIT_NPROC: enforced because the uid is
+  not root), CPU seconds, file size, open files;
+* a clean environment: nothing says "being graded" (no NBGRADER_* variables);
+* the seed of `random` and NumPy's global generator reset before every cell.
+"""
+
+import json
+import os
+import resource
+import shutil
+import sys
+from pathlib import Path
+
+KERNEL_NAME = "dlfs-sandbox"
+CONFIG_VARIABLE = "DLFS_SANDBOX_CONFIG"
+SEED_STARTUP = """\
+# Seed the random state before every cell, so a grading run is deterministic.
+import random as _random
+
+def _dlfs_seed(*_args):
+    _random.seed(0)
+    _np = __import__("sys").modules.get("numpy")
+    if _np is not None:
+        _np.random.seed(0)
+
+get_ipython().events.register("pre_run_cell", _dlfs_seed)
+"""
+
+
+def available():
+    """Whether bubblewrap is installed (the sandbox's one system dependency)."""
+    return shutil.which("bwrap") is not None
+
+
+def client_config(runtime_dir):
+    """Settings for the grader's kernel manager: ZMQ over IPC sockets in the shared runtime
+    directory (the sandbox has no network, so TCP on loopback would not reach it)."""
+    return {"KernelManager": {"transport": "ipc", "ip": str(Path(runtime_dir) / "kernel")}}
+
+
+def install_kernelspec(directory, config):
+    """Write the kernelspec and its settings under `directory` (put it on JUPYTER_PATH)."""
+    directory = Path(directory)
+    spec = directory / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    startup = directory / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "seed.py").write_text(SEED_STARTUP)
+    settings = directory / "sandbox.json"
+    settings.write_text(json.dumps({**config, "startup_dir": str(startup)}, indent=1))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "dlfs.sandbox", "{connection_file}"],
+                "display_name": "Python 3 (sandboxed grading)",
+                "language": "python",
+                "env": {CONFIG_VARIABLE: str(settings)},
+            },
+            indent=1,
+        )
+    )
+    return spec
+
+
+def _limits(config):
+    gib = 1 << 30
+    return {
+        resource.RLIMIT_DATA: int(config.get("memory_gib", 2) * gib),
+        resource.RLIMIT_NPROC: config.get("processes", 256),  # threads count too
+        resource.RLIMIT_CPU: config.get("cpu_seconds", 600),
+        resource.RLIMIT_FSIZE: config.get("file_bytes", 256 << 20),
+        resource.RLIMIT_NOFILE: 1024,
+        resource.RLIMIT_CORE: 0,
+    }
+
+
+def _bwrap_command(config, scratch, connection_file):
+    python_home = Path(sys.base_prefix)
+    ro = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", str(python_home), sys.prefix, *config["read_only"]]
+    command = [
+        "bwrap",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+    ]
+    ro = [path for path in dict.fromkeys([*ro, config["startup_dir"]]) if Path(path).exists()]
+    rw = [str(scratch), config["runtime_dir"]]
+    # Mount points' parents are created 0755: bwrap would copy e.g. /root's 0700, and the
+    # unprivileged uid could then not follow the venv's symlink to a Python under /root.
+    parents = sorted({str(p) for path in ro + rw for p in Path(path).parents if str(p) not in ("/", "/tmp")})
+    for parent in parents:
+        command += ["--perms", "0755", "--dir", parent]
+    for path in ro:
+        command += ["--ro-bind", path, path]
+    for path in rw:
+        command += ["--bind", path, path]
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "IPYTHONDIR": "/tmp/ipython",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": "/tmp",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+    }
+    command += ["--clearenv"] + [arg for key, value in env.items() for arg in ("--setenv", key, value)]
+    # bwrap runs privileged (it must reach e.g. a Python installed under /root), keeping only the
+    # capabilities setpriv needs to drop to the unprivileged uid; setpriv then clears them all.
+    uid = str(config["uid"])
+    command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--chdir", str(scratch), "--"]
+    command += [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+    ]
+    seed = str(Path(config["startup_dir"]) / "seed.py")
+    command += [
+        "--",
+        sys.executable,
+        "-m",
+        "ipykernel_launcher",
+        "-f",
+        connection_file,
+        f"--IPKernelApp.exec_files=['{seed}']",
+    ]
+    return command
+
+
+def _chown_tree(path, uid):
+    for root, _dirs, files in os.walk(path):
+        os.chown(root, uid, uid)
+        for name in files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+
+
+def main(argv=None):
+    connection_file = (argv or sys.argv[1:])[0]
+    config = json.loads(Path(os.environ[CONFIG_VARIABLE]).read_text())
+    scratch = Path.cwd()  # Jupyter starts the kernel in the notebook's directory
+    uid = config["uid"]
+    # The sandboxed uid must be able to write its scratch directory and to read its connection
+    # file and create its IPC sockets beside it; nothing else is given to it.
+    _chown_tree(scratch, uid)
+    runtime = Path(config["runtime_dir"])
+    os.chown(runtime, uid, uid)
+    shared = runtime / Path(connection_file).name  # the host's own copy may sit in a /tmp the sandbox can't see
+    shutil.copy(connection_file, shared)
+    os.chown(shared, uid, uid)
+    command = _bwrap_command(config, scratch, str(shared))
+    for limit, value in _limits(config).items():  # inherited through bwrap and setpriv
+        resource.setrlimit(limit, (value, value))
+    os.execvp(command[0], command)
+
+
+if __name__ == "__main__":
+    main()
