@@ -1,0 +1,398 @@
+"""dlfs-grade: grade a class's submissions of one chapter, safely, losing nothing.
+
+    dlfs-grade ASSIGNMENT SUBMISSIONS --out OUTDIR [--timeout SECONDS] [--jobs N]
+
+SUBMISSIONS is a directory with one folder per student (SUBMISSIONS/<student_id>/<notebook>.ipynb)
+or a .zip from an LMS whose files are named <student_id>_<anything>_<notebook>.ipynb (the pattern
+is --pattern, a regular expression with the groups student_id and file_id, read by nbgrader's
+FileNameCollectorPlugin). OUTDIR gets grades.csv (student_id, score, max_score, status, detail),
+feedback/<student_id>/*.html, logs/ and the nbgrader course with its gradebook (backed up in
+backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from dlfs import sandbox
+
+ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
+DEFAULT_PATTERN = r"(?:.*/)?(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)"
+FIELDS = ["student_id", "score", "max_score", "status", "detail"]
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # no "/", no "..", not hidden
+log = logging.getLogger("dlfs-grade")
+
+
+class Refused(Exception):
+    """The run itself cannot work (unknown assignment, unreadable input...): exit non-zero."""
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        rows = grade(args)
+    except Refused as why:
+        print(f"dlfs-grade: {why}", file=sys.stderr)
+        return 2
+    counts = {}
+    for row in rows.values():
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    print(f"dlfs-grade: {len(rows)} students in {Path(args.out) / 'grades.csv'} " + str(dict(sorted(counts.items()))))
+    return 0
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="dlfs-grade", description=__doc__.split("\n\n")[0])
+    p.add_argument("assignment", help="a chapter folder, e.g. 04_gradient_descent_backpropagation")
+    p.add_argument("submissions", help="a folder with one folder per student, or an LMS .zip")
+    p.add_argument("--out", required=True, help="where grades.csv, feedback/ and the gradebook go")
+    p.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per notebook (default 600)")
+    p.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    p.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a student's kernel (default 2)")
+    p.add_argument("--pattern", default=DEFAULT_PATTERN, help="regex for LMS file names (groups student_id, file_id)")
+    p.add_argument("--course", default=str(ROOT), help="the course repository (default: this one)")
+    p.add_argument("--unsafe", action="store_true", help="grade without the sandbox (trusted notebooks only)")
+    return p
+
+
+def grade(args):
+    course_repo = Path(args.course).resolve()
+    source = course_repo / "solutions" / args.assignment
+    if not (source.is_dir() and list(source.glob("*.ipynb"))):
+        known = sorted(p.name for p in (course_repo / "solutions").glob("[0-9][0-9]_*"))
+        raise Refused(f"unknown assignment {args.assignment!r}; the chapters are: {', '.join(known)}")
+    if not args.unsafe and not sandbox.available():
+        raise Refused(
+            "bubblewrap (bwrap) is not installed, so student code cannot be sandboxed; install it "
+            "(Debian: apt-get install bubblewrap), or pass --unsafe to grade trusted notebooks only"
+        )
+    if not args.unsafe and os.geteuid() != 0:
+        raise Refused("the sandbox drops student code to an unprivileged uid, which needs root; or pass --unsafe")
+    if args.jobs < 1:
+        raise Refused(f"--jobs must be at least 1, got {args.jobs}")
+    out = Path(args.out).resolve()
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    _log_to(out / "logs" / f"{stamp}.log")
+    notebook = sorted(source.glob("*.ipynb"))[0].name
+    log.info("grading %s (%s) from %s into %s", args.assignment, notebook, args.submissions, out)
+
+    with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
+        found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp))
+        course = _prepare_course(out, course_repo, args.assignment, stamp)
+        rows = {}
+        to_grade = []
+        for student, (path, problem) in sorted(found.items()):
+            if problem:
+                rows[student] = _row(student, 0, None, *problem)
+                continue
+            target = course / "submitted" / student / args.assignment
+            if target.exists():
+                shutil.rmtree(target)  # a new submission of this student replaces the previous one
+            target.mkdir(parents=True)
+            shutil.copy(path, target / notebook)
+            to_grade.append(student)
+        slots = queue.Queue()
+        for worker in range(args.jobs):
+            slots.put(worker)
+
+        def run(student):
+            worker = slots.get()
+            try:
+                return student, _grade_one(course, out, args, student, worker)
+            except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
+                log.exception("%s: grading failed", student)
+                return student, _row(
+                    student, 0, "", "crashed", f"grading failed: {type(error).__name__}: {error}"[:300]
+                )
+            finally:
+                slots.put(worker)
+
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for student, row in pool.map(run, to_grade):
+                rows[student] = row
+                log.info("%s: %s %s/%s %s", student, row["status"], row["score"], row["max_score"], row["detail"])
+    max_score = _max_score(course, args.assignment)
+    for row in rows.values():
+        if row["max_score"] in ("", None):
+            row["max_score"] = max_score
+    return _write_grades(out / "grades.csv", rows)
+
+
+def _log_to(path):
+    log.setLevel(logging.INFO)
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+
+
+def _collect(submissions, notebook, pattern, tmp):
+    """{student_id: (notebook path, None) or (None, (status, detail))}. Inputs are only read."""
+    if not submissions.exists():
+        raise Refused(f"no such submissions folder or archive: {submissions}")
+    if submissions.is_dir():
+        found = {}
+        for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+            if not STUDENT_ID.match(folder.name) or ".." in folder.name:
+                log.warning("skipped folder %r: not a valid student id", folder.name)
+                continue
+            candidates = [folder / notebook] if (folder / notebook).is_file() else sorted(folder.glob("*.ipynb"))
+            if not candidates:
+                found[folder.name] = (None, ("missing", f"no {notebook} in the student's folder"))
+            else:
+                found[folder.name] = _checked(candidates[0])
+        return found
+    if zipfile.is_zipfile(submissions):
+        return _collect_zip(submissions, pattern, tmp)
+    raise Refused(f"{submissions} is neither a folder nor a .zip archive")
+
+
+def _collect_zip(archive, pattern, tmp):
+    from nbgrader.plugins import FileNameCollectorPlugin
+
+    collector = FileNameCollectorPlugin(named_regexp=pattern)
+    found = {}
+    try:
+        with zipfile.ZipFile(archive) as z:
+            for info in z.infolist():
+                name = info.filename
+                parts = Path(name).parts
+                if info.is_dir():
+                    continue
+                if Path(name).is_absolute() or ".." in parts or "\\" in name:
+                    log.warning("rejected archive entry %r: a path outside the archive", name)
+                    continue
+                match = collector.collect(name)
+                if not match or not STUDENT_ID.match(match["student_id"]) or ".." in match["student_id"]:
+                    log.warning("skipped archive entry %r: its name does not match the pattern", name)
+                    continue
+                student = match["student_id"]
+                target = tmp / "zip" / student / Path(match["file_id"]).name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with z.open(info) as src, open(target, "wb") as dst:
+                    shutil.copyfileobj(src, dst, length=1 << 20)
+                found[student] = _checked(target)
+    except zipfile.BadZipFile as error:
+        raise Refused(f"cannot read the archive {archive}: {error}") from None
+    return found
+
+
+def _checked(path):
+    """A submission nbgrader can read, or why not."""
+    try:
+        if path.stat().st_size == 0:
+            return None, ("invalid", "the notebook file is empty")
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # noqa: BLE001 (any unreadable file is "invalid", with its reason)
+        return None, ("invalid", f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}")
+    return path, None
+
+
+def _prepare_course(out, course_repo, assignment, stamp):
+    course = out / "course"
+    (course / "source").mkdir(parents=True, exist_ok=True)
+    gradebook = course / "gradebook.db"
+    if gradebook.exists() or (out / "grades.csv").exists():
+        backup = out / "backups" / stamp
+        backup.mkdir(parents=True)
+        for path in (gradebook, out / "grades.csv"):
+            if path.exists():
+                shutil.copy2(path, backup / path.name)
+    if (course / "source" / assignment).exists():
+        shutil.rmtree(course / "source" / assignment)
+    shutil.copytree(course_repo / "solutions" / assignment, course / "source" / assignment)
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        "c.CourseDirectory.source_directory = 'source'\n"
+        "c.CourseDirectory.db_url = 'sqlite:///gradebook.db'\n"
+    )
+    _nbgrader(course, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release")
+    return course
+
+
+def _nbgrader(course, *args, env=None, timeout=None):
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise Refused(f"nbgrader {args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return done
+
+
+def _env():
+    return dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+
+
+def _grade_one(course, out, args, student, worker):
+    work = out / "workers" / str(worker)
+    runtime = work / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
+    env = dict(_env(), JUPYTER_RUNTIME_DIR=str(runtime))
+    flags = [
+        f"--Execute.timeout={args.cell_timeout}",
+        "--OverwriteCells.add_missing_cells=True",
+        "--Execute.extra_arguments=[]",
+    ]
+    if not args.unsafe:
+        sandbox.install_kernelspec(
+            work / "jupyter",
+            {
+                "uid": 61000 + worker,  # one uid per worker: the process limit counts per uid
+                "runtime_dir": str(runtime),
+                "read_only": [str(ROOT / "lib")],
+                "memory_gib": args.memory_gib,
+                "cpu_seconds": int(args.timeout) + 5,
+            },
+        )
+        env["JUPYTER_PATH"] = str(work / "jupyter")
+        client = sandbox.client_config(runtime)["KernelManager"]
+        flags += [
+            f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
+            f"--KernelManager.transport={client['transport']}",
+            f"--KernelManager.ip={client['ip']}",
+        ]
+    command = [
+        sys.executable,
+        "-m",
+        "nbgrader",
+        "autograde",
+        args.assignment,
+        f"--student={student}",
+        "--force",
+        "--create",
+        *flags,
+    ]
+    # A session of its own, so that a timeout kills nbgrader and the sandbox (bwrap dies with its
+    # parent) together.
+    process = subprocess.Popen(
+        command,
+        cwd=course,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return _row(student, 0, "", "timeout", f"the notebook ran longer than {args.timeout:g} s and was stopped")
+    (work / f"{student}.autograde.log").write_text(output)
+    score, max_score = _scores(course, args.assignment, student)
+    if score is None:
+        last = [line for line in output.splitlines() if "Error" in line][-1:] or ["see the run log"]
+        return _row(student, 0, "", "crashed", f"nbgrader could not grade it: {last[0][:200]}")
+    autograded = course / "autograded" / student / args.assignment
+    if not list(autograded.glob("*.ipynb")):
+        return _row(
+            student, score, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
+        )
+    status, detail = _execution_status(autograded, output)
+    try:
+        _feedback(course, out, args.assignment, student, env)
+    except Refused as why:
+        log.warning("%s: no feedback: %s", student, why)
+        detail = f"{detail}; no feedback: {why}".strip("; ")
+    return _row(student, score, max_score, status, detail)
+
+
+def _execution_status(autograded, output):
+    errors = []
+    for path in autograded.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            errors += [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+    if "DeadKernelError" in output or "DeadKernelError" in errors or "Kernel died" in output:
+        return "crashed", "the kernel died while running the notebook (graded up to that point)"
+    if "CellTimeoutError" in errors:
+        return "timeout", "a cell ran longer than the per-cell limit and was interrupted (graded otherwise)"
+    return "graded", ""
+
+
+def _scores(course, assignment, student):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            submission = gb.find_submission(assignment, student)
+            return submission.score, submission.max_score
+    except MissingEntry:
+        return None, None
+
+
+def _max_score(course, assignment):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return gb.find_assignment(assignment).max_score
+
+
+def _feedback(course, out, assignment, student, env):
+    preprocessors = (
+        "['nbgrader.preprocessors.GetGrades', 'nbgrader.preprocessors.ClearHiddenTests', "
+        "'dlfs.feedback.StripTestTracebacks', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
+    )
+    _nbgrader(
+        course,
+        "generate_feedback",
+        assignment,
+        f"--student={student}",
+        "--force",
+        f"--GenerateFeedback.preprocessors={preprocessors}",
+        env=env,
+    )
+    target = out / "feedback" / student
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(course / "feedback" / student / assignment, target)
+
+
+def _row(student, score, max_score, status, detail):
+    return {"student_id": student, "score": score, "max_score": max_score, "status": status, "detail": detail}
+
+
+def _write_grades(path, rows):
+    merged = {}
+    if path.exists():  # earlier batches stay; a student graded again gets the new row
+        with open(path, newline="") as f:
+            merged = {row["student_id"]: row for row in csv.DictReader(f)}
+    for student, row in rows.items():
+        merged[student] = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()}
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer.writeheader()
+        for student in sorted(merged):
+            writer.writerow({k: merged[student][k] for k in FIELDS})
+    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
+    return merged
+
+
+if __name__ == "__main__":
+    sys.exit(main())
