@@ -13,7 +13,6 @@ backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.
 import argparse
 import csv
 import datetime
-import json
 import logging
 import os
 import queue
