@@ -126,7 +126,9 @@ def grade(args):
         with ThreadPoolExecutor(args.jobs) as pool:
             for student, row in pool.map(run, to_grade):
                 rows[student] = row
-                log.info("%s: %s %s/%s %s", student, row["status"], row["score"], row["max_score"], row["detail"])
+                log.info(
+                    "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
+                )
     max_score = _max_score(course, args.assignment)
     for row in rows.values():
         if row["max_score"] in ("", None):
@@ -376,13 +378,17 @@ def _row(student, score, max_score, status, detail):
     return {"student_id": student, "score": score, "max_score": max_score, "status": status, "detail": detail}
 
 
+def _num(value):
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _write_grades(path, rows):
     merged = {}
     if path.exists():  # earlier batches stay; a student graded again gets the new row
         with open(path, newline="") as f:
             merged = {row["student_id"]: row for row in csv.DictReader(f)}
     for student, row in rows.items():
-        merged[student] = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()}
+        merged[student] = {k: _num(v) for k, v in row.items()}
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS)

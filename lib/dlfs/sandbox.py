@@ -67,6 +67,8 @@ def install_kernelspec(directory, config):
                 "argv": [sys.executable, "-m", "dlfs.sandbox", "{connection_file}"],
                 "display_name": "Python 3 (sandboxed grading)",
                 "language": "python",
+                # A SIGINT would reach bwrap, not the kernel inside: interrupt by message instead.
+                "interrupt_mode": "message",
                 "env": {CONFIG_VARIABLE: str(settings)},
             },
             indent=1,

@@ -1,0 +1,332 @@
+"""dlfs-grade against a class of hostile submissions: each is graded correctly, nothing is lost,
+and the rest of the class is unaffected. Chapter 1 keeps the run short."""
+
+import copy
+import csv
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import ENV, ROOT, answered, cell
+
+CHAPTER, NAME = "01_computational_graphs", "computational_graphs.ipynb"
+FULL = 6
+GRADE = [str(Path(sys.executable).parent / "dlfs-grade"), CHAPTER]
+
+
+def release():
+    return nbformat.read(ROOT / "notebooks" / CHAPTER / NAME, as_version=4)
+
+
+def solved():
+    return answered(release(), nbformat.read(ROOT / "solutions" / CHAPTER / NAME, as_version=4))
+
+
+def with_cell(nb, code, at=1):
+    nb = copy.deepcopy(nb)
+    nb.cells.insert(at, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def wrong_add():
+    nb = solved()
+    cell(nb, "add_answer").source = cell(nb, "add_answer").source.replace("x_value + y_value", "x_value - y_value")
+    return nb
+
+
+def hostile_class(out):
+    """{student: notebook, or raw bytes}: one attack each, most on top of correct answers."""
+    gradebook = out / "course" / "gradebook.db"
+    others = out / "course" / "submitted"
+    no_test = solved()
+    no_test.cells = [c for c in no_test.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "add_test"]
+    edited_test = wrong_add()
+    cell(edited_test, "add_test").source = '"""Check add."""\npass'
+    deleted_answer = solved()
+    deleted_answer.cells = [
+        c for c in deleted_answer.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "add_answer"
+    ]
+    retyped = solved()
+    cell(retyped, "add_answer").cell_type = "markdown"
+    for key in ("outputs", "execution_count"):
+        cell(retyped, "add_answer").pop(key, None)
+    syntax = solved()
+    cell(syntax, "add_answer").source = "class add(sf.Operation:\n    pass"
+    return {
+        "correct": solved(),
+        "wrong": wrong_add(),
+        "untouched": release(),
+        "loops": with_cell(solved(), "while True:\n    pass"),
+        "dies": with_cell(solved(), "import os\nos._exit(1)"),
+        "hog": with_cell(solved(), "import numpy as np\nhog = np.ones(10**9)  # 8 GB"),
+        "flood": with_cell(
+            solved(), "import subprocess\nkids = [subprocess.Popen(['sleep', '120']) for _ in range(300)]"
+        ),
+        "chatty": with_cell(solved(), "for i in range(10**7):\n    print(i)"),
+        "syntax": syntax,
+        "no_answer": deleted_answer,
+        "no_test": no_test,
+        "edited_test": edited_test,
+        "retyped": retyped,
+        "notjson": b"{this is not json",
+        "empty": b"",
+        "reader": with_cell(
+            release(),
+            "import os\n"
+            f"places = ['{ROOT}/solutions', '{out}/course/source', '{out}/course/release', '{gradebook}',\n"
+            f"          '{ROOT}/solutions/{CHAPTER}/{NAME}', '{others}/correct', '{ROOT}/.git']\n"
+            "found = [p for p in places if os.path.exists(p)]\n"
+            "found += [os.path.join(d, f) for place in places for d, _, fs in os.walk(place) for f in fs]\n"
+            "open('found.txt', 'w').write(repr(found))",
+        ),
+        "vandal": with_cell(
+            release(),
+            "import os, shutil\n"
+            "for attempt in (\n"
+            f"    lambda: open('{gradebook}', 'w').write('gone'),\n"
+            f"    lambda: os.remove('{gradebook}'),\n"
+            f"    lambda: shutil.rmtree('{others}/correct'),\n"
+            f"    lambda: open('{ROOT}/notebooks/{CHAPTER}/{NAME}', 'w').write('gone'),\n"
+            "):\n"
+            "    try:\n"
+            "        attempt()\n"
+            "        print('done')\n"
+            "    except OSError:\n"
+            "        print('blocked')",
+        ),
+        "spy": with_cell(
+            wrong_add(),
+            "import os\nopen('env.txt', 'w').write(repr(sorted(os.environ)))\n"
+            "if any('NBGRADER' in k or 'GRADE' in k for k in os.environ):\n"
+            "    class add(sf.add):\n        pass  # behave correctly only when graded",
+            at=len(wrong_add().cells),
+        ),
+        "silencer": with_cell(
+            wrong_add(),
+            "import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})\n"
+            "get_ipython().showtraceback = lambda *args, **kwargs: None",
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    top = tmp_path_factory.mktemp("grading")
+    out, submissions = top / "out", top / "submissions"
+    for student, nb in hostile_class(out).items():
+        (submissions / student).mkdir(parents=True)
+        if isinstance(nb, bytes):
+            (submissions / student / NAME).write_bytes(nb)
+        else:
+            nbformat.write(nb, submissions / student / NAME)
+    (submissions / "absent").mkdir()
+    fingerprint = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(submissions.rglob("*")) if p.is_file()}
+    repo_before = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout
+    sleepers_before = _sleepers()
+    done = subprocess.run(
+        [*GRADE, str(submissions), "--out", str(out), "--timeout", "240", "--cell-timeout", "10", "--jobs", "2"],
+        env=ENV,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    return {
+        "done": done,
+        "out": out,
+        "submissions": submissions,
+        "fingerprint": fingerprint,
+        "repo_before": repo_before,
+        "sleepers_before": sleepers_before,
+        "rows": _rows(out),
+    }
+
+
+def _rows(out):
+    with open(out / "grades.csv", newline="") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def _sleepers():
+    return subprocess.run(
+        ["pgrep", "-c", "-f", "sleep 120"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
+def scratch(graded, student):
+    return graded["out"] / "course" / "autograded" / student / CHAPTER
+
+
+def test_the_run_completes_with_a_row_for_every_student(graded):
+    assert graded["done"].returncode == 0, graded["done"].stdout + graded["done"].stderr
+    assert set(graded["rows"]) == {*hostile_class(graded["out"]), "absent"}
+    assert all(row["max_score"] == str(FULL) for row in graded["rows"].values())
+
+
+@pytest.mark.parametrize(
+    "student, score, status",
+    [
+        ("correct", FULL, "graded"),
+        ("wrong", FULL - 1, "graded"),
+        ("untouched", 0, "graded"),
+        ("loops", FULL, "timeout"),
+        ("dies", 0, "crashed"),
+        ("hog", FULL, "graded"),
+        ("flood", FULL, "graded"),
+        ("syntax", FULL - 1, "graded"),
+        ("no_answer", FULL - 1, "graded"),
+        ("no_test", FULL, "graded"),  # the deleted test is restored, and passes
+        ("edited_test", FULL - 1, "graded"),  # the edited test is restored, and fails the wrong add
+        ("retyped", FULL, "graded"),  # nbgrader turns the answer back into code, and it is right
+        ("notjson", 0, "invalid"),
+        ("empty", 0, "invalid"),
+        ("absent", 0, "missing"),
+        ("reader", 0, "graded"),
+        ("vandal", 0, "graded"),
+        ("spy", FULL - 1, "graded"),
+        ("silencer", FULL - 1, "graded"),
+    ],
+)
+def test_each_submission_is_graded_as_it_deserves(graded, student, score, status):
+    row = graded["rows"][student]
+    assert (row["status"], float(row["score"])) == (status, score), row
+
+
+def test_chatty_output_does_not_stop_grading(graded):
+    assert graded["rows"]["chatty"]["status"] in ("graded", "timeout")
+    assert float(graded["rows"]["chatty"]["score"]) == FULL
+
+
+def test_student_code_cannot_see_solutions_hidden_tests_or_gradebook(graded):
+    assert (scratch(graded, "reader") / "found.txt").read_text() == "[]"
+
+
+def test_student_code_cannot_harm_the_gradebook_or_others(graded):
+    outputs = "".join(
+        o.get("text", "")
+        for c in nbformat.read(scratch(graded, "vandal") / NAME, 4).cells
+        for o in c.get("outputs", [])
+    )
+    assert outputs.split()[:4] == ["blocked"] * 4, outputs
+    assert graded["rows"]["correct"]["score"] == str(FULL)
+    assert (ROOT / "notebooks" / CHAPTER / NAME).read_text().startswith("{")
+
+
+def test_nothing_says_being_graded(graded):
+    names = (scratch(graded, "spy") / "env.txt").read_text()
+    assert "NBGRADER" not in names and "JPY" not in names
+
+
+def test_no_process_outlives_its_sandbox(graded):
+    assert _sleepers() == graded["sleepers_before"]
+
+
+def test_inputs_and_repository_are_untouched(graded):
+    after = {
+        p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(graded["submissions"].rglob("*")) if p.is_file()
+    }
+    assert after == graded["fingerprint"]
+    assert (
+        subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+        == graded["repo_before"]
+    )
+
+
+def test_feedback_hides_hidden_tests(graded):
+    for student in ("correct", "wrong", "untouched"):
+        html = (graded["out"] / "feedback" / student / NAME.replace(".ipynb", ".html")).read_text()
+        assert "HIDDEN TESTS" not in html and "default_rng(1)" not in html and "bias row v of length 4" not in html
+    wrong = (graded["out"] / "feedback" / "wrong" / NAME.replace(".ipynb", ".html")).read_text()
+    assert "expected 11, got -9" in wrong  # the visible test's message is there
+
+
+def test_a_run_log_is_kept(graded):
+    logs = list((graded["out"] / "logs").glob("*.log"))
+    assert logs and "correct: graded 6/6" in logs[0].read_text()
+
+
+def test_zip_from_an_lms_with_a_path_traversal_entry(tmp_path):
+    archive = tmp_path / "download.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(f"ann_123_{NAME}", nbformat.writes(solved()))
+        z.writestr(f"ben_456_{NAME}", nbformat.writes(release()))
+        z.writestr(f"../../evil_1_{NAME}", nbformat.writes(solved()))
+        z.writestr("readme.txt", "not a submission")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*GRADE, str(archive), "--out", str(out)], env=ENV, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = _rows(out)
+    assert {k: (v["status"], v["score"]) for k, v in rows.items()} == {
+        "ann": ("graded", str(FULL)),
+        "ben": ("graded", "0"),
+    }
+    assert not list(tmp_path.parent.rglob(f"evil_1_{NAME}"))
+    log = next((out / "logs").glob("*.log")).read_text()
+    assert "rejected archive entry '../../evil_1_" in log
+
+
+def test_reruns_are_stable_and_batches_accumulate(tmp_path):
+    def batch(name, students):
+        folder = tmp_path / name
+        for student, nb in students.items():
+            (folder / student).mkdir(parents=True)
+            nbformat.write(nb, folder / student / NAME)
+        return folder
+
+    first = batch("first", {"amy": solved(), "bo": wrong_add()})
+    out = tmp_path / "out"
+    for _ in range(2):
+        done = subprocess.run(
+            [*GRADE, str(first), "--out", str(out)], env=ENV, capture_output=True, text=True, check=False, timeout=600
+        )
+        assert done.returncode == 0, done.stderr
+        if _ == 0:
+            once = (out / "grades.csv").read_text()
+    assert (out / "grades.csv").read_text() == once
+    assert list((out / "backups").glob("*/gradebook.db")), "the gradebook is backed up before a run"
+    second = batch("second", {"cy": release()})
+    assert (
+        subprocess.run(
+            [*GRADE, str(second), "--out", str(out)], env=ENV, capture_output=True, text=True, check=False, timeout=600
+        ).returncode
+        == 0
+    )
+    rows = _rows(out)
+    assert {k: v["score"] for k, v in rows.items()} == {"amy": str(FULL), "bo": str(FULL - 1), "cy": "0"}
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["99_nope", "x", "--out", "o"], "unknown assignment '99_nope'"),
+        ([CHAPTER, "/no/such/folder", "--out", "o"], "no such submissions folder or archive"),
+        ([CHAPTER, __file__, "--out", "o"], "is neither a folder nor a .zip archive"),
+    ],
+)
+def test_a_run_that_cannot_work_says_why_and_fails(args, says, tmp_path):
+    done = subprocess.run(
+        [GRADE[0], *args], cwd=tmp_path, env=ENV, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 2 and says in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_refuses_without_the_sandbox_unless_unsafe(tmp_path):
+    env = dict(ENV, PATH=str(Path(sys.executable).parent))  # no /usr/bin: bwrap cannot be found
+    done = subprocess.run(
+        [*GRADE, str(tmp_path), "--out", str(tmp_path / "o")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "bubblewrap (bwrap) is not installed" in done.stderr and "--unsafe" in done.stderr
