@@ -59,6 +59,7 @@ def hostile_class(out):
     cell(syntax, "add_answer").source = "class add(sf.Operation:\n    pass"
     return {
         "correct": solved(),
+        "dice": with_cell(solved(), "import random\nopen('dice.txt', 'w').write(repr(random.random()))"),
         "wrong": wrong_add(),
         "untouched": release(),
         "loops": with_cell(solved(), "while True:\n    pass"),
@@ -217,6 +218,14 @@ def test_student_code_cannot_harm_the_gradebook_or_others(graded):
     assert outputs.split()[:4] == ["blocked"] * 4, outputs
     assert graded["rows"]["correct"]["score"] == str(FULL)
     assert (ROOT / "notebooks" / CHAPTER / NAME).read_text().startswith("{")
+
+
+def test_random_state_is_seeded_per_cell(graded):
+    import random
+
+    random.seed(0)
+    assert (scratch(graded, "dice") / "dice.txt").read_text() == repr(random.random())
+    assert graded["rows"]["dice"]["score"] == str(FULL)
 
 
 def test_nothing_says_being_graded(graded):

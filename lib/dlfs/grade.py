@@ -66,6 +66,7 @@ def _parser():
     p.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a student's kernel (default 2)")
     p.add_argument("--pattern", default=DEFAULT_PATTERN, help="regex for LMS file names (groups student_id, file_id)")
     p.add_argument("--course", default=str(ROOT), help="the course repository (default: this one)")
+    p.add_argument("--course-dir", help="the nbgrader course folder with the gradebook (default: OUTDIR/course)")
     p.add_argument("--unsafe", action="store_true", help="grade without the sandbox (trusted notebooks only)")
     return p
 
@@ -94,7 +95,8 @@ def grade(args):
 
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
         found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp))
-        course = _prepare_course(out, course_repo, args.assignment, stamp)
+        course_dir = Path(args.course_dir or out / "course").resolve()
+        course = _prepare_course(out, course_dir, course_repo, args.assignment, stamp)
         rows = {}
         to_grade = []
         for student, (path, problem) in sorted(found.items()):
@@ -129,6 +131,8 @@ def grade(args):
                 log.info(
                     "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
                 )
+        # Feedback runs no student code: one nbgrader process for the whole batch.
+        _feedback(course, out, args.assignment, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
     max_score = _max_score(course, args.assignment)
     for row in rows.values():
         if row["max_score"] in ("", None):
@@ -208,8 +212,7 @@ def _checked(path):
     return path, None
 
 
-def _prepare_course(out, course_repo, assignment, stamp):
-    course = out / "course"
+def _prepare_course(out, course, course_repo, assignment, stamp):
     (course / "source").mkdir(parents=True, exist_ok=True)
     gradebook = course / "gradebook.db"
     if gradebook.exists() or (out / "grades.csv").exists():
@@ -316,11 +319,6 @@ def _grade_one(course, out, args, student, worker):
             student, score, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
         )
     status, detail = _execution_status(autograded, output)
-    try:
-        _feedback(course, out, args.assignment, student, env)
-    except Refused as why:
-        log.warning("%s: no feedback: %s", student, why)
-        detail = f"{detail}; no feedback: {why}".strip("; ")
     return _row(student, score, max_score, status, detail)
 
 
@@ -354,24 +352,40 @@ def _max_score(course, assignment):
         return gb.find_assignment(assignment).max_score
 
 
-def _feedback(course, out, assignment, student, env):
+def _feedback(course, out, assignment, students, rows):
+    if not students:
+        return
     preprocessors = (
         "['nbgrader.preprocessors.GetGrades', 'nbgrader.preprocessors.ClearHiddenTests', "
         "'dlfs.feedback.StripTestTracebacks', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
     )
-    _nbgrader(
-        course,
-        "generate_feedback",
-        assignment,
-        f"--student={student}",
-        "--force",
-        f"--GenerateFeedback.preprocessors={preprocessors}",
-        env=env,
+    # nbgrader carries on past a student whose feedback fails; that student's row says so
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_feedback",
+            assignment,
+            "--force",
+            f"--GenerateFeedback.preprocessors={preprocessors}",
+        ],
+        cwd=course,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    target = out / "feedback" / student
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(course / "feedback" / student / assignment, target)
+    for student in students:
+        made = course / "feedback" / student / assignment
+        target = out / "feedback" / student
+        if target.exists():
+            shutil.rmtree(target)
+        if list(made.glob("*.html")):
+            shutil.copytree(made, target)
+        else:
+            log.warning("%s: no feedback was generated", student)
+            rows[student]["detail"] = f"{rows[student]['detail']}; no feedback".strip("; ")
 
 
 def _row(student, score, max_score, status, detail):
