@@ -39,6 +39,11 @@ def wrong_add():
     return nb
 
 
+def sleep_marker(out):
+    # a sleep duration unique to this run, so parallel test workers don't count each other's
+    return str(100_000 + int(hashlib.sha256(str(out).encode()).hexdigest(), 16) % 100_000)
+
+
 def hostile_class(out):
     """{student: notebook, or raw bytes}: one attack each, most on top of correct answers."""
     gradebook = out / "course" / "gradebook.db"
@@ -66,7 +71,8 @@ def hostile_class(out):
         "dies": with_cell(solved(), "import os\nos._exit(1)"),
         "hog": with_cell(solved(), "import numpy as np\nhog = np.ones(10**9)  # 8 GB"),
         "flood": with_cell(
-            solved(), "import subprocess\nkids = [subprocess.Popen(['sleep', '120']) for _ in range(300)]"
+            solved(),
+            f"import subprocess\nkids = [subprocess.Popen(['sleep', '{sleep_marker(out)}']) for _ in range(300)]",
         ),
         "chatty": with_cell(solved(), "for i in range(10**7):\n    print(i)"),
         "syntax": syntax,
@@ -130,7 +136,7 @@ def graded(tmp_path_factory):
     repo_before = subprocess.run(
         ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout
-    sleepers_before = _sleepers()
+    sleepers_before = _sleepers(out)
     done = subprocess.run(
         [*GRADE, str(submissions), "--out", str(out), "--timeout", "240", "--cell-timeout", "10", "--jobs", "2"],
         env=ENV,
@@ -155,10 +161,9 @@ def _rows(out):
         return {row["student_id"]: row for row in csv.DictReader(f)}
 
 
-def _sleepers():
-    return subprocess.run(
-        ["pgrep", "-c", "-f", "sleep 120"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+def _sleepers(out):
+    marker = f"sleep {sleep_marker(out)}"
+    return subprocess.run(["pgrep", "-c", "-f", marker], capture_output=True, text=True, check=False).stdout.strip()
 
 
 def scratch(graded, student):
@@ -234,7 +239,7 @@ def test_nothing_says_being_graded(graded):
 
 
 def test_no_process_outlives_its_sandbox(graded):
-    assert _sleepers() == graded["sleepers_before"]
+    assert _sleepers(graded["out"]) == graded["sleepers_before"] == "0"
 
 
 def test_inputs_and_repository_are_untouched(graded):

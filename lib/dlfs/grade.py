@@ -14,6 +14,7 @@ import argparse
 import csv
 import datetime
 import logging
+import multiprocessing
 import os
 import queue
 import re
@@ -280,35 +281,16 @@ def _grade_one(course, out, args, student, worker):
             f"--KernelManager.transport={client['transport']}",
             f"--KernelManager.ip={client['ip']}",
         ]
-    command = [
-        sys.executable,
-        "-m",
-        "nbgrader",
-        "autograde",
-        args.assignment,
-        f"--student={student}",
-        "--force",
-        "--create",
-        *flags,
-    ]
-    # A session of its own, so that a timeout kills nbgrader and the sandbox (bwrap dies with its
-    # parent) together.
-    process = subprocess.Popen(
-        command,
-        cwd=course,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        output, _ = process.communicate(timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+    argv = ["autograde", args.assignment, f"--student={student}", "--force", "--create", *flags]
+    log_path = work / f"{student}.autograde.log"
+    child = _forkserver().Process(target=_autograde_child, args=(str(course), env, argv, str(log_path)))
+    child.start()
+    child.join(args.timeout)
+    if child.is_alive():  # the child leads its own session: nbgrader and the sandbox go together
+        os.killpg(child.pid, signal.SIGKILL)
+        child.join()
         return _row(student, 0, "", "timeout", f"the notebook ran longer than {args.timeout:g} s and was stopped")
-    (work / f"{student}.autograde.log").write_text(output)
+    output = log_path.read_text()
     score, max_score = _scores(course, args.assignment, student)
     if score is None:
         last = [line for line in output.splitlines() if "Error" in line][-1:] or ["see the run log"]
@@ -320,6 +302,44 @@ def _grade_one(course, out, args, student, worker):
         )
     status, detail = _execution_status(autograded, output)
     return _row(student, score, max_score, status, detail)
+
+
+_context = None
+
+
+def _forkserver():
+    # nbgrader is imported once, in the fork server; each student is graded in a fresh child of it
+    # (as isolated as a new process, without paying the imports again).
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "nbconvert", "nbclient", "dlfs.grade"])
+    return _context
+
+
+def _autograde_child(course, env, argv, log_path):
+    os.setsid()
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.chdir(course)
+    os.environ.clear()
+    os.environ.update(env)
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    code = 0
+    try:
+        NbGraderApp.launch_instance(argv=argv)
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 1
+    except BaseException:  # noqa: BLE001 (reported in the log; the parent reads the gradebook)
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _execution_status(autograded, output):
