@@ -64,6 +64,11 @@ def hostile_class(out):
     cell(syntax, "add_answer").source = "class add(sf.Operation:\n    pass"
     return {
         "correct": solved(),
+        "peeker": with_cell(
+            release(),
+            "def _peek(info):\n    print('PEEK: ' + info.raw_cell)\n\n"
+            "get_ipython().events.register('pre_run_cell', _peek)",
+        ),
         "dice": with_cell(solved(), "import random\nopen('dice.txt', 'w').write(repr(random.random()))"),
         "wrong": wrong_add(),
         "untouched": release(),
@@ -195,6 +200,7 @@ def test_the_run_completes_with_a_row_for_every_student(graded):
         ("empty", 0, "invalid"),
         ("absent", 0, "missing"),
         ("reader", 0, "graded"),
+        ("peeker", 0, "graded"),
         ("vandal", 0, "graded"),
         ("spy", FULL - 1, "graded"),
         ("silencer", FULL - 1, "graded"),
@@ -254,9 +260,12 @@ def test_inputs_and_repository_are_untouched(graded):
 
 
 def test_feedback_hides_hidden_tests(graded):
-    for student in ("correct", "wrong", "untouched"):
+    for student in ("correct", "wrong", "untouched", "peeker"):
         html = (graded["out"] / "feedback" / student / NAME.replace(".ipynb", ".html")).read_text()
         assert "HIDDEN TESTS" not in html and "default_rng(1)" not in html and "bias row v of length 4" not in html
+    peeker = (graded["out"] / "feedback" / "peeker" / NAME.replace(".ipynb", ".html")).read_text()
+    assert "PEEK: " in peeker  # the hook did print, in the student's own cells...
+    assert "PEEK: &quot;&quot;&quot;Check" not in peeker and 'PEEK: """Check' not in peeker  # ...not in tests
     wrong = (graded["out"] / "feedback" / "wrong" / NAME.replace(".ipynb", ".html")).read_text()
     assert "expected 11, got -9" in wrong  # the visible test's message is there
 

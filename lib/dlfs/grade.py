@@ -85,8 +85,8 @@ def grade(args):
         )
     if not args.unsafe and os.geteuid() != 0:
         raise Refused("the sandbox drops student code to an unprivileged uid, which needs root; or pass --unsafe")
-    if args.jobs < 1:
-        raise Refused(f"--jobs must be at least 1, got {args.jobs}")
+    if not 1 <= args.jobs <= 256:
+        raise Refused(f"--jobs must be between 1 and 256, got {args.jobs}")
     out = Path(args.out).resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -267,7 +267,9 @@ def _grade_one(course, out, args, student, worker):
         sandbox.install_kernelspec(
             work / "jupyter",
             {
-                "uid": 61000 + worker,  # one uid per worker: the process limit counts per uid
+                # The process limit counts per uid: one uid per worker of this run, and none shared
+                # with a concurrent run (PIDs of running processes are unique).
+                "uid": 1_000_000 + os.getpid() * 256 + worker,
                 "runtime_dir": str(runtime),
                 "read_only": [str(ROOT / "lib")],
                 "memory_gib": args.memory_gib,
@@ -377,7 +379,7 @@ def _feedback(course, out, assignment, students, rows):
         return
     preprocessors = (
         "['nbgrader.preprocessors.GetGrades', 'nbgrader.preprocessors.ClearHiddenTests', "
-        "'dlfs.feedback.StripTestTracebacks', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
+        "'dlfs.feedback.StripTestCellOutputs', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
     )
     # nbgrader carries on past a student whose feedback fails; that student's row says so
     subprocess.run(
