@@ -234,17 +234,11 @@ def _prepare_course(out, course, course_repo, assignment, stamp):
     return course
 
 
-def _nbgrader(course, *args, env=None, timeout=None):
+def _nbgrader(course, *args, required=True):
     done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args],
-        cwd=course,
-        env=env or _env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(), capture_output=True, text=True, check=False
     )
-    if done.returncode != 0:
+    if required and done.returncode != 0:
         raise Refused(f"nbgrader {args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
     return done
 
@@ -382,21 +376,13 @@ def _feedback(course, out, assignment, students, rows):
         "'dlfs.feedback.StripTestCellOutputs', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
     )
     # nbgrader carries on past a student whose feedback fails; that student's row says so
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nbgrader",
-            "generate_feedback",
-            assignment,
-            "--force",
-            f"--GenerateFeedback.preprocessors={preprocessors}",
-        ],
-        cwd=course,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+    _nbgrader(
+        course,
+        "generate_feedback",
+        assignment,
+        "--force",
+        f"--GenerateFeedback.preprocessors={preprocessors}",
+        required=False,
     )
     for student in students:
         made = course / "feedback" / student / assignment
