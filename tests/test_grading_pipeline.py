@@ -33,6 +33,10 @@ def with_cell(nb, code, at=1):
     return nb
 
 
+def after_imports():
+    return 1 + next(i for i, c in enumerate(release().cells) if "import scratchflow" in c.source)
+
+
 def wrong_add():
     nb = solved()
     cell(nb, "add_answer").source = cell(nb, "add_answer").source.replace("x_value + y_value", "x_value - y_value")
@@ -118,6 +122,7 @@ def hostile_class(out):
             "    class add(sf.add):\n        pass  # behave correctly only when graded",
             at=len(wrong_add().cells),
         ),
+        "patcher": with_cell(wrong_add(), "sf.checks.check_close = lambda *args, **kwargs: None", at=after_imports()),
         "silencer": with_cell(
             wrong_add(),
             "import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})\n"
@@ -229,6 +234,13 @@ def test_student_code_cannot_harm_the_gradebook_or_others(graded):
     assert outputs.split()[:4] == ["blocked"] * 4, outputs
     assert graded["rows"]["correct"]["score"] == str(FULL)
     assert (ROOT / "notebooks" / CHAPTER / NAME).read_text().startswith("{")
+
+
+def test_tampering_with_the_checks_is_flagged_for_review(graded):
+    # Tests run in the student's kernel, so the patch may fake a pass: a person must look.
+    assert "review: changes sf.checks.check_close" in graded["rows"]["patcher"]["detail"]
+    assert "review" not in graded["rows"]["correct"]["detail"] + graded["rows"]["wrong"]["detail"]
+    assert "review: imports os" in graded["rows"]["reader"]["detail"]
 
 
 def test_random_state_is_seeded_per_cell(graded):
