@@ -292,3 +292,12 @@ def test_gradient_checker_reports_a_crashing_gradient_with_shapes():
         AssertionError, match=r"(?s)reduce_sum raised ValueError.*incoming grad had shape \(4,\).*\(4, 3\)"
     ):
         sf.check_gradient(lambda a: sf.reduce_sum(a, axis=1), [N], gradient=lost_keepdims)
+
+
+def test_gradient_checker_lets_an_unfinished_exercise_say_so():
+    def unfinished(op, grad, inputs, output):
+        raise NotImplementedError()
+
+    # A learner's blank exercise shows NotImplementedError, not an AssertionError about it.
+    with pytest.raises(NotImplementedError):
+        sf.check_gradient(lambda a: sf.negative(a), [np.ones(3)], gradient=unfinished)
