@@ -8,12 +8,17 @@ export PATH := $(BIN):$(PATH)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 CHAPTERS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: lab test notebooks lint clean
+.PHONY: lab instructor test notebooks lint clean system-deps
 
+# binder/start gives the learner's settings, as on Binder: nbgrader's instructor tools are hidden.
 lab: $(VENV)/.lab
-	jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=notebooks
+	binder/start jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=notebooks
 
-test: $(VENV)/.dev
+# The whole repository with nbgrader's formgrader and create-assignment tools.
+instructor: $(VENV)/.lab
+	jupyter lab $(ROOT_FLAG)
+
+test: $(VENV)/.dev system-deps
 	ruff check lib tests benchmarks
 	PYTHONDONTWRITEBYTECODE=1 pytest
 
@@ -35,6 +40,17 @@ $(VENV)/.lab: $(VENV)/bin/python requirements.txt pyproject.toml
 $(VENV)/.dev: $(VENV)/.lab requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Debian packages the tests need: bubblewrap (the grading sandbox) and chromium (the browser tests).
+DEBS := bubblewrap:bwrap chromium:chromium
+system-deps:
+	@need=""; for d in $(DEBS); do command -v $${d#*:} >/dev/null || need="$$need $${d%%:*}"; done; \
+	if [ -n "$$need" ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+	  echo "installing the Debian packages$$need"; \
+	  $$sudo apt-get install -y $$need || { $$sudo apt-get update && $$sudo apt-get install -y $$need; } || \
+	  { echo "could not install$$need; run: sudo apt-get install$$need" >&2; exit 1; }; \
+	fi
 
 clean:
 	rm -rf $(VENV)

@@ -1,12 +1,10 @@
 """JupyterLab, started as `make lab` starts it, serves the student notebooks with nbgrader's
-extension, and its Validate endpoint (what the toolbar button calls) judges the untouched release."""
+extension (without its instructor plugins), and its Validate endpoint (what the toolbar button
+calls) judges the untouched release."""
 
 import json
-import os
-import socket
-import subprocess
+import re
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -14,53 +12,14 @@ from pathlib import Path
 import pytest
 
 from course import CHAPTERS, ENV, ROOT
-
-TOKEN = "dlfs-test-token"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from lab import TOKEN, get, running_lab
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    port = free_port()
-    home = tmp_path_factory.mktemp("home")  # no user settings or runtime files leak in or out
-    env = dict(ENV, HOME=str(home), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
-    args = [
-        str(Path(sys.executable).parent / "jupyter-lab"),
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={TOKEN}",
-        "--ServerApp.root_dir=notebooks",
-    ]
-    if os.geteuid() == 0:
-        args.append("--allow-root")
-    server = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                get(base, "/api/status")
-                break
-            except OSError:
-                assert server.poll() is None, f"jupyter lab exited:\n{server.stderr.read().decode()[-3000:]}"
-                time.sleep(0.2)
-        else:
-            pytest.fail("jupyter lab did not answer within 60 s")
+    home = tmp_path_factory.mktemp("home")
+    with running_lab(ROOT / "notebooks", home, ENV, Path(sys.executable).parent) as base:
         yield base
-    finally:
-        server.terminate()  # the Popen is the server itself, not a shell wrapper
-        server.wait(timeout=30)
-
-
-def get(base, path):
-    request = urllib.request.Request(base + path, headers={"Authorization": f"token {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return response.read().decode()
 
 
 def post(base, path, fields):
@@ -74,6 +33,16 @@ def test_lab_page_loads_the_nbgrader_extension(lab):
     page = get(lab, "/lab")
     assert "@jupyter/nbgrader" in page, "the nbgrader JupyterLab extension is not installed/enabled"
     assert json.loads(get(lab, "/nbgrader_version?version=0.9.6"))["success"]
+
+
+def test_lab_page_disables_the_instructor_plugins_for_learners(lab):
+    config = json.loads(
+        re.search(
+            r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', get(lab, "/lab"), re.S
+        ).group(1)
+    )
+    hidden = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"}
+    assert hidden <= set(config["disabledExtensions"]) and hidden <= set(config["lockedExtensions"])
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

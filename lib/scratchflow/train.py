@@ -55,6 +55,6 @@ class _Minimize(Operation):
 def fit(session, train_op, loss, feed_dict, steps, progress=True, description="training"):
     """Run `train_op` `steps` times; return the loss before each step (from the same forward pass)."""
     history = np.empty(steps)
-    for step in trange(steps, desc=description, disable=not progress, leave=False, mininterval=0.25):
+    for step in trange(steps, desc=description, disable=not progress, mininterval=0.25):
         history[step] = session.run([loss, train_op], feed_dict)[0]
     return history

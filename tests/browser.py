@@ -1,0 +1,144 @@
+"""Drive JupyterLab in Debian's Chromium with Playwright, as a learner would: open a notebook, run
+it, move a slider, click Validate. Shared by the browser and the Binder-launch tests."""
+
+import datetime
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Test-only user settings: keep every cell in the page (JupyterLab drops off-screen cells by default)
+# and record execution times in the saved notebook.
+SETTINGS = {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "recordTiming": True}}
+SCREENSHOTS = Path(os.environ.get("DLFS_SCREENSHOTS", "/tmp/dlfs-screenshots"))
+
+
+def launch(playwright):
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)"
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+
+
+def open_notebook(browser, base, token, rel):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    # `reset`: a fresh workspace, not the tabs an earlier test left open
+    page.goto(f"{base}/lab/tree/{rel}?reset&token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell")
+    page.wait_for_function(
+        "document.querySelector('.jp-NotebookPanel-toolbar')?.innerText.includes('ipykernel')"
+        " && document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status === 'idle'",
+        timeout=120_000,
+    )
+    return page
+
+
+def menu(page, top, item):
+    page.click(f".lm-MenuBar-itemLabel:text-is('{top}')")
+    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+
+
+def prompts(page):
+    return page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+
+
+def wait_done(page, first, timeout=300):
+    """Wait until code cell number `first` has run and the kernel is idle with nothing queued."""
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        now = prompts(page)
+        status = page.get_attribute(".jp-Notebook-ExecutionIndicator", "data-status")
+        done = re.fullmatch(r"\[\d+\]:", now[first].strip()) and "[*]:" not in now and status == "idle"
+        quiet_since = (quiet_since or time.monotonic()) if done else None
+        if quiet_since and time.monotonic() - quiet_since > 1.0:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the notebook was still running after {timeout} s: prompts {prompts(page)}")
+
+
+def run_all(page, timeout=300):
+    menu(page, "Run", "Run All Cells")
+    wait_done(page, 0, timeout)
+
+
+def run_past_errors(page, timeout=300):
+    """Run every cell, as a learner working down the notebook does: Run All stops at the first error
+    (an unanswered exercise), so go on with "Run Selected Cell and All Below" from the next cell."""
+    run_all(page, timeout)
+    for _ in range(len(prompts(page))):
+        waiting = [i for i, p in enumerate(prompts(page)) if p.strip() == "[ ]:"]
+        if not waiting:
+            return
+        page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").nth(waiting[0]).click()
+        menu(page, "Run", "Run Selected Cell and All Below")
+        wait_done(page, waiting[0], timeout)
+    raise AssertionError(f"cells still not run: {prompts(page)}")
+
+
+def save(page, path):
+    """Save in JupyterLab and read the notebook back from disk."""
+    before = path.stat().st_mtime_ns
+    page.keyboard.press("Control+s")
+    for _ in range(100):
+        if path.stat().st_mtime_ns != before:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(300)
+    return json.loads(path.read_text())
+
+
+def errors(nb):
+    return [
+        (i, o["ename"]) for i, c in enumerate(nb["cells"]) for o in c.get("outputs", []) if o["output_type"] == "error"
+    ]
+
+
+def image_outputs(nb):
+    return sum(1 for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+
+
+def rendered_images(page):
+    return page.locator(".jp-Notebook .jp-OutputArea-output img, .jp-Notebook .jp-OutputArea-output canvas").count()
+
+
+def cell_seconds(nb):
+    """{cell index: seconds} from the timing JupyterLab records."""
+    out = {}
+    for i, c in enumerate(nb["cells"]):
+        timing = c.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (_time(timing[k]) for k in ("iopub.execute_input", "shell.execute_reply"))
+            out[i] = (end - start).total_seconds()
+    return out
+
+
+def _time(stamp):
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def validate(page):
+    """Click nbgrader's Validate button and return the dialog's text."""
+    page.click(".jp-NotebookPanel-toolbar >> text=Validate")
+    dialog = page.wait_for_selector(".jp-Dialog-content", timeout=300_000)
+    text = dialog.inner_text()
+    page.click(".jp-Dialog-button >> text=Ok")
+    return text
+
+
+def screenshot(page, name, at=None):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if at is not None:
+        at.scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    return SCREENSHOTS / f"{name}.png"

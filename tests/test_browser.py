@@ -1,0 +1,171 @@
+"""Each chapter in a real browser (Playwright driving Debian's Chromium) in JupyterLab started as
+`make lab` starts it: the student notebook run top to bottom fails only where an exercise is
+unanswered and shows its figures; the solution runs without an error, its slider panels redraw their
+plot, its long cells show progress bars; nbgrader's Validate button says Success or failure."""
+
+import ast
+import json
+import shutil
+import sys
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+import browser as b
+from course import CHAPTERS, ENV, ROOT, notebooks
+from lab import TOKEN, get, running_lab
+
+LONG = 3.0  # seconds: a cell running longer shows a progress bar
+HAS_PLOTS = {c for c in CHAPTERS if not c.startswith("06")}  # chapter 6 compares numbers and speeds
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A copy of the course to serve: the browser saves notebooks, and the repository stays as it is."""
+    root = tmp_path_factory.mktemp("course")
+    for top in ("notebooks", "solutions"):
+        shutil.copytree(ROOT / top, root / top)
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    with running_lab(course, home, ENV, Path(sys.executable).parent, settings=b.SETTINGS) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = b.launch(playwright)
+        yield browser
+        browser.close()
+
+
+def rel(top, chapter):
+    return f"{top}/{chapter}/{notebooks(top, chapter)[0].name}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebook_in_the_browser(chapter, course, lab, chromium):
+    page = b.open_notebook(chromium, lab, TOKEN, rel("notebooks", chapter))
+    try:
+        b.run_past_errors(page)
+        nb = b.save(page, course / rel("notebooks", chapter))
+        found = b.errors(nb)
+        assert found, "an untouched student notebook should stop at its unanswered exercises"
+        assert {name for _, name in found} == {"NotImplementedError"}, (
+            f"errors other than unanswered exercises: {found}"
+        )
+        assert b.rendered_images(page) >= b.image_outputs(nb), "a figure in the notebook did not render"
+        if chapter in HAS_PLOTS:
+            assert b.image_outputs(nb) > 0, "no figure at all in the student notebook"
+        first_figure = page.locator(".jp-OutputArea-output img").first
+        b.screenshot(page, f"{chapter}-student", first_figure if first_figure.count() else None)
+        says = b.validate(page)
+        assert "failed" in says.lower() and "Success" not in says, says
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solution_notebook_in_the_browser(chapter, course, lab, chromium):
+    page = b.open_notebook(chromium, lab, TOKEN, rel("solutions", chapter))
+    try:
+        started = time.monotonic()
+        b.run_all(page)
+        wall = time.monotonic() - started
+        nb = b.save(page, course / rel("solutions", chapter))
+        assert b.errors(nb) == [], f"the solution shows errors: {b.errors(nb)}"
+        assert b.rendered_images(page) >= b.image_outputs(nb), "a figure in the notebook did not render"
+        if chapter in HAS_PLOTS:
+            assert b.image_outputs(nb) > 0
+
+        seconds = b.cell_seconds(nb)
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        assert cells.count() == len(nb["cells"])
+        for i, took in seconds.items():
+            if took >= LONG and not _only_imports(nb["cells"][i]["source"]):
+                bar = cells.nth(i).locator(".widget-hprogress")
+                assert bar.count() > 0, f"cell {i} ran {took:.1f} s without a progress bar"
+        _record(chapter, wall, seconds)
+
+        sliders = page.locator(".jp-Notebook .jp-Cell:has(.widget-slider)")
+        if sliders.count():
+            _slider_redraws_its_plot(page, sliders.first)
+        b.screenshot(page, f"{chapter}-solution", sliders.first if sliders.count() else None)
+        says = b.validate(page)
+        assert "Success" in says, says
+    finally:
+        page.close()
+
+
+def _slider_redraws_its_plot(page, cell):
+    image = cell.locator(".jp-OutputArea-output img").first
+    image.wait_for()
+    before = image.get_attribute("src")
+    value = cell.locator(".widget-readout").first.inner_text()
+    handle = cell.locator(".noUi-handle").first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        after = image.get_attribute("src") if image.count() else None
+        if after and after != before:
+            break
+        page.wait_for_timeout(200)
+    assert cell.locator(".widget-readout").first.inner_text() != value, "the slider did not move"
+    assert after != before, "moving the slider did not redraw its plot"
+
+
+def _only_imports(source):
+    """Imports and settings only (chapter 6 imports TensorFlow, which takes seconds, with no loop)."""
+    try:
+        body = ast.parse("".join(source)).body
+    except SyntaxError:
+        return False
+    return all(isinstance(s, (ast.Import, ast.ImportFrom)) or _setting(s) for s in body)
+
+
+def _setting(statement):
+    """A constant, or a call like `os.environ.setdefault(...)` or `print(...)` (no training in it)."""
+    value = getattr(statement, "value", None)
+    if isinstance(value, ast.Call):
+        return ast.unparse(value.func) in {"os.environ.setdefault", "print"}
+    return isinstance(statement, (ast.Expr, ast.Assign)) and isinstance(value, ast.Constant)
+
+
+def _record(chapter, wall, seconds):
+    b.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    times = {"run_all_seconds": round(wall, 1), "cells_seconds": round(sum(seconds.values()), 1)}
+    (b.SCREENSHOTS / f"{chapter}-times.json").write_text(json.dumps(times))
+
+
+def nbgrader_menu(browser, base):
+    page = b.open_notebook(browser, base, TOKEN, rel("notebooks", CHAPTERS[0]))
+    try:
+        page.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        items = set(page.locator(".lm-Menu-itemLabel").all_inner_texts()) - {""}
+        page.keyboard.press("Escape")
+        assert page.locator(".jp-NotebookPanel-toolbar >> text=Validate").count() == 1
+        return items
+    finally:
+        page.close()
+
+
+def test_learners_do_not_see_the_instructor_tools(lab, chromium):
+    assert nbgrader_menu(chromium, lab) == {"Assignment List"}
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        get(lab, "/formgrader")
+
+
+def test_instructors_get_them_with_make_instructor(course, tmp_path, chromium):
+    with running_lab(course, tmp_path, ENV, Path(sys.executable).parent, start=None, settings=b.SETTINGS) as base:
+        items = nbgrader_menu(chromium, base)
+        assert any(i.startswith("Formgrader") for i in items) and "Assignment List" in items, items
+        assert "Manage Assignments" in get(base, "/formgrader")
