@@ -104,6 +104,12 @@ def errors(nb):
     ]
 
 
+def tracebacks(page):
+    """Error output anywhere on the page, including inside widgets (whose output is not saved)."""
+    texts = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+    return [t[-500:] for t in texts if "Traceback" in t or "Error" in t]
+
+
 def image_outputs(nb):
     return sum(1 for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
 

@@ -1,7 +1,7 @@
 """Each chapter in a real browser (Playwright driving Debian's Chromium) in JupyterLab started as
 `make lab` starts it: the student notebook run top to bottom fails only where an exercise is
-unanswered and shows its figures; the solution runs without an error, its slider panels redraw their
-plot, its long cells show progress bars; nbgrader's Validate button says Success or failure."""
+unanswered and shows its figures; the solution runs without an error, it has a slider panel that
+redraws its plot, its long cells show progress bars; nbgrader's Validate button says Success or failure."""
 
 import ast
 import json
@@ -81,6 +81,7 @@ def test_solution_notebook_in_the_browser(chapter, course, lab, chromium):
         wall = time.monotonic() - started
         nb = b.save(page, course / rel("solutions", chapter))
         assert b.errors(nb) == [], f"the solution shows errors: {b.errors(nb)}"
+        assert b.tracebacks(page) == [], "a traceback on the page (a widget's output is not saved in the notebook)"
         assert b.rendered_images(page) >= b.image_outputs(nb), "a figure in the notebook did not render"
         if chapter in HAS_PLOTS:
             assert b.image_outputs(nb) > 0
@@ -95,9 +96,9 @@ def test_solution_notebook_in_the_browser(chapter, course, lab, chromium):
         _record(chapter, wall, seconds)
 
         sliders = page.locator(".jp-Notebook .jp-Cell:has(.widget-slider)")
-        if sliders.count():
-            _slider_redraws_its_plot(page, sliders.first)
-        b.screenshot(page, f"{chapter}-solution", sliders.first if sliders.count() else None)
+        assert sliders.count() > 0, "no widget panel with a slider rendered"
+        _slider_redraws_its_plot(page, sliders.first)
+        b.screenshot(page, f"{chapter}-solution", sliders.first)
         says = b.validate(page)
         assert "Success" in says, says
     finally:
@@ -120,6 +121,7 @@ def _slider_redraws_its_plot(page, cell):
             break
         page.wait_for_timeout(200)
     assert cell.locator(".widget-readout").first.inner_text() != value, "the slider did not move"
+    assert b.tracebacks(page) == [], "moving the slider raised an error"
     assert after != before, "moving the slider did not redraw its plot"
 
 

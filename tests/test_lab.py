@@ -43,6 +43,7 @@ def test_lab_page_disables_the_instructor_plugins_for_learners(lab):
     )
     hidden = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"}
     assert hidden <= set(config["disabledExtensions"]) and hidden <= set(config["lockedExtensions"])
+    assert config["news"]["disabled"], "learners would be asked about Jupyter news on every fresh launch"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -1,5 +1,7 @@
 """Notebooks are committed clean and follow the course's conventions for graded cells."""
 
+import ast
+
 import nbformat
 import pytest
 
@@ -34,3 +36,34 @@ def test_graded_cells_follow_conventions(chapter):
         assert all("### BEGIN SOLUTION" in c.source for c in answers if c.cell_type == "code")
         assert "What you will build" in nb.cells[0].source
         assert any("Check your understanding" in c.source for c in nb.cells[-2:])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_widget_panels_do_not_read_names_that_later_cells_rebind(chapter):
+    """A slider calls its function again whenever the learner moves it, usually after the whole
+    notebook has run: a global it reads must still mean the same thing then."""
+    (path,) = sorted((ROOT / "solutions" / chapter).glob("*.ipynb"))
+    sources = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    panels = [i for i, s in enumerate(sources) if "interact(" in s]
+    assert panels, f"{chapter}: no widget panel"
+    for i in panels:
+        read = set()
+        for f in (n for n in ast.parse(sources[i]).body if isinstance(n, ast.FunctionDef)):
+            local = {a.arg for a in ast.walk(f.args) if isinstance(a, ast.arg)} | _stored(f)
+            read |= {n.id for n in ast.walk(f) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
+        later = set().union(*(_top_level_bindings(s) for s in sources[i + 1 :]))
+        assert not read & later, f"{chapter}: the panel in code cell {i} reads {sorted(read & later)}, rebound later"
+
+
+def _stored(tree):
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _top_level_bindings(source):
+    names = set()
+    for statement in ast.parse(source).body:
+        if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        else:
+            names |= _stored(statement)
+    return names
