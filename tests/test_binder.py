@@ -1,4 +1,5 @@
-"""Binder: repo2docker picks Python 3.11 and installs the course's requirements."""
+"""Binder: repo2docker picks Python 3.11, installs the course's requirements and starts the server
+through binder/start."""
 
 import re
 import subprocess
@@ -24,6 +25,8 @@ def test_repo2docker_dockerfile_selects_python_311_and_installs_the_course():
     assert re.search(r'pip install --no-cache-dir -r "binder/requirements.txt"', out)
     # The whole repository is copied before that install, so `-e .` can find the package.
     assert out.index("COPY --chown=0:0 src/ ${REPO_DIR}/") < out.index('-r "binder/requirements.txt"')
+    # Binder starts the server through binder/start, which hides the instructor tools from learners.
+    assert 'R2D_ENTRYPOINT="${REPO_DIR}/binder/start"' in out
 
 
 def test_binder_requirements_lead_to_the_pinned_list_and_the_library():
