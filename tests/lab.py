@@ -2,6 +2,7 @@
 127.0.0.1 with a random free port and a token, and stop it by its PID."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -30,7 +31,7 @@ def running_lab(root_dir, home, env, bin_dir, start=ROOT / "binder" / "start", s
     for plugin, values in (settings or {}).items():
         path = home / ".jupyter" / "lab" / "user-settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(__import__("json").dumps(values))
+        path.write_text(json.dumps(values))
     args = [
         str(Path(bin_dir) / "jupyter-lab"),
         "--no-browser",

@@ -29,7 +29,6 @@ def review(submitted, source):
     """Reasons (strings) why `submitted` (a notebook) should be looked at by a person. `source` is
     the instructor's notebook: its locked cells are trusted, its test cells tell which names the
     tests rely on."""
-    given = {_meta(c).get("grade_id"): c.source for c in source.cells if _meta(c).get("grade_id")}
     trusted = {c.source for c in source.cells if not _meta(c).get("solution")}
     answers = [c.source for c in source.cells if _meta(c).get("solution") and c.cell_type == "code"]
     tests = [c.source for c in source.cells if _meta(c).get("grade") and c.cell_type == "code"]
@@ -37,11 +36,10 @@ def review(submitted, source):
     # AssertionError...): rebinding one can fake a test.
     exceptions = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
     protected = (_loaded(tests) | exceptions) - _bound(tests) - _bound(answers)
+    # Everything the student wrote: answers, added cells, edited given cells (test cells are
+    # restored by nbgrader before grading, so they are not the student's).
     student = [
-        c
-        for c in submitted.cells
-        if c.cell_type == "code" and c.source not in trusted and not _meta(c).get("grade")
-        if given.get(_meta(c).get("grade_id")) != c.source
+        c for c in submitted.cells if c.cell_type == "code" and c.source not in trusted and not _meta(c).get("grade")
     ]
     imported = _imported(c.source for c in submitted.cells if c.cell_type == "code")
     reasons = []
