@@ -104,6 +104,13 @@ def errors(nb):
     ]
 
 
+def assert_only_unanswered_exercises_fail(nb):
+    """A student notebook run past its errors: it fails, and only with NotImplementedError."""
+    found = errors(nb)
+    assert found, "an untouched student notebook should stop at its unanswered exercises"
+    assert {name for _, name in found} == {"NotImplementedError"}, f"errors other than unanswered exercises: {found}"
+
+
 def tracebacks(page):
     """Error output anywhere on the page, including inside widgets (whose output is not saved)."""
     texts = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
