@@ -7,7 +7,8 @@ or a .zip from an LMS whose files are named <student_id>_<anything>_<notebook>.i
 is --pattern, a regular expression with the groups student_id and file_id, read by nbgrader's
 FileNameCollectorPlugin). OUTDIR gets grades.csv (student_id, score, max_score, status, detail),
 feedback/<student_id>/*.html, logs/ and the nbgrader course with its gradebook (backed up in
-backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox.
+backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox; the points
+are decided outside it, from the values it recorded (dlfs.verdicts).
 """
 
 import argparse
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlfs import review, sandbox
+from dlfs import review, sandbox, trusted, verdicts
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 DEFAULT_PATTERN = r"(?:.*/)?(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)"
@@ -97,7 +98,15 @@ def grade(args):
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
         found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp))
         course_dir = Path(args.course_dir or out / "course").resolve()
-        course = _prepare_course(out, course_dir, course_repo, args.assignment, stamp)
+        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp)
+        try:
+            expected = verdicts.expected_records(course / "source" / args.assignment / notebook, out / "expected")
+        except Exception as error:  # noqa: BLE001 (the instructor's notebook itself must run)
+            raise Refused(
+                f"the solution notebook failed in the trusted run: {type(error).__name__}: {error}"[:500]
+            ) from None
+        log.info("expected records: %d, test cells: %s", len(expected), points)
+        judge = {"expected": expected, "points": points, "notebook": notebook}
         rows = {}
         to_grade = []
         for student, (path, problem) in sorted(found.items()):
@@ -119,7 +128,7 @@ def grade(args):
         def run(student):
             worker = slots.get()
             try:
-                return student, _grade_one(course, out, args, student, worker)
+                return student, _grade_one(course, out, args, student, worker, judge)
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
                 return student, _row(
@@ -237,13 +246,16 @@ def _prepare_course(out, course, course_repo, assignment, stamp):
     if (course / "source" / assignment).exists():
         shutil.rmtree(course / "source" / assignment)
     shutil.copytree(course_repo / "solutions" / assignment, course / "source" / assignment)
+    points = {}
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        points.update(verdicts.rewrite_notebook(path))  # the test cells record; nothing expected is computed
     (course / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         "c.CourseDirectory.source_directory = 'source'\n"
         "c.CourseDirectory.db_url = 'sqlite:///gradebook.db'\n"
     )
     _nbgrader(course, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release")
-    return course
+    return course, points
 
 
 def _nbgrader(course, *args, required=True):
@@ -259,7 +271,7 @@ def _env():
     return dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
 
 
-def _grade_one(course, out, args, student, worker):
+def _grade_one(course, out, args, student, worker, judge):
     work = out / "workers" / str(worker)
     runtime = work / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
@@ -309,6 +321,9 @@ def _grade_one(course, out, args, student, worker):
             student, score, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
         )
     status, detail = _execution_status(autograded, output)
+    # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
+    trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"])
+    score, max_score = _scores(course, args.assignment, student)
     return _row(student, score, max_score, status, detail)
 
 

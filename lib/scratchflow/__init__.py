@@ -1,8 +1,8 @@
 """scratchflow: the small TensorFlow-1-like library built in *Deep Learning from Scratch*."""
 
-from . import checks, datasets, layers, op_gradients, plot, train  # noqa: F401 (op_gradients registers)
+from . import checks, datasets, guard, layers, op_gradients, plot, record, train  # noqa: F401 (op_gradients registers)
 from .draw import draw_graph
-from .gradcheck import check_gradient, check_graph_gradients
+from .gradcheck import check_gradient, check_graph_gradients, numerical_gradient
 from .gradients import RegisterGradient, compute_gradients, gradient_function
 from .graph import Graph, get_default_graph, reset_default_graph
 from .math_ops import add, log, matmul, multiply, negative, reduce_sum
@@ -32,6 +32,7 @@ __all__ = [
     "matmul",
     "multiply",
     "negative",
+    "numerical_gradient",
     "placeholder",
     "plot",
     "reduce_sum",

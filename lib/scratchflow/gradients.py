@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 
+from .guard import reference
 from .order import topological_order
 
 _registry = {}  # op type name -> gradient function
@@ -64,6 +65,7 @@ def _backward_plan(loss):
     return plan
 
 
+@reference("compute_gradients", "sf.compute_gradients")
 def compute_gradients(loss, values):
     """∂loss/∂node for every node on a path from a Variable to `loss`, as {node: array}.
 

@@ -2,11 +2,13 @@
 
 import numpy as np
 
+from .guard import reference
 from .math_ops import add, matmul
 from .nn_ops import sigmoid, softmax
 from .nodes import Variable
 
 
+@reference("build_mlp", "sf.layers.mlp")
 def mlp(x, sizes, activation=sigmoid, output=softmax, seed=0):
     """An MLP on the input node x: layer sizes e.g. [2, 3, 2]; returns (output node, [(W, b), ...]).
 

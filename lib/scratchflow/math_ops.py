@@ -2,12 +2,14 @@
 
 import numpy as np
 
+from .guard import reference
 from .nodes import Operation
 
 
 class add(Operation):
     """x + y, element-wise; NumPy broadcasting lets a bias row be added to every row of a batch."""
 
+    @reference("add")
     def compute(self, x, y):
         return x + y
 
@@ -15,6 +17,7 @@ class add(Operation):
 class matmul(Operation):
     """The matrix product a @ b."""
 
+    @reference("matmul")
     def compute(self, a, b):
         try:
             return a @ b
@@ -38,6 +41,7 @@ class matmul(Operation):
 class multiply(Operation):
     """x * y, element-wise (with broadcasting)."""
 
+    @reference("multiply")
     def compute(self, x, y):
         return x * y
 
@@ -45,6 +49,7 @@ class multiply(Operation):
 class negative(Operation):
     """-x, element-wise."""
 
+    @reference("negative")
     def compute(self, x):
         return -x
 
@@ -52,6 +57,7 @@ class negative(Operation):
 class log(Operation):
     """The natural logarithm, element-wise."""
 
+    @reference("log")
     def compute(self, x):
         return np.log(x)
 
@@ -63,5 +69,6 @@ class reduce_sum(Operation):
         super().__init__(x, name=name)
         self.axis = axis
 
+    @reference("reduce_sum")
     def compute(self, x):
         return x.sum(axis=self.axis) if isinstance(x, np.ndarray) else np.sum(x, axis=self.axis)

@@ -3,8 +3,10 @@
 import numpy as np
 
 from .gradients import RegisterGradient
+from .guard import reference
 
 
+@reference("sum_to_shape", "sf.op_gradients.unbroadcast")
 def unbroadcast(grad, shape):
     """Sum `grad` over the axes along which an input of `shape` was broadcast."""
     if grad.shape == shape:
@@ -17,11 +19,13 @@ def unbroadcast(grad, shape):
 
 
 @RegisterGradient("add")
+@reference("add_gradient", "the registered gradient of add (sf.gradient_function)")
 def _add_gradient(op, grad, inputs, output):
     return [unbroadcast(grad, np.shape(x)) for x in inputs]
 
 
 @RegisterGradient("multiply")
+@reference("multiply_gradient", "the registered gradient of multiply (sf.gradient_function)")
 def _multiply_gradient(op, grad, inputs, output):
     x, y = inputs
     want_x, want_y = (node.depends_on_variable for node in op.input_nodes)
@@ -32,16 +36,19 @@ def _multiply_gradient(op, grad, inputs, output):
 
 
 @RegisterGradient("negative")
+@reference("negative_gradient", "the registered gradient of negative (sf.gradient_function)")
 def _negative_gradient(op, grad, inputs, output):
     return [-grad]
 
 
 @RegisterGradient("log")
+@reference("log_gradient", "the registered gradient of log (sf.gradient_function)")
 def _log_gradient(op, grad, inputs, output):
     return [grad / inputs[0]]
 
 
 @RegisterGradient("reduce_sum")
+@reference("reduce_sum_gradient", "the registered gradient of reduce_sum (sf.gradient_function)")
 def _reduce_sum_gradient(op, grad, inputs, output):
     shape = np.shape(inputs[0])
     if op.axis is not None:  # put back the summed axes as length 1, then broadcast
@@ -53,6 +60,7 @@ def _reduce_sum_gradient(op, grad, inputs, output):
 
 
 @RegisterGradient("matmul")
+@reference("matmul_gradient", "the registered gradient of matmul (sf.gradient_function)")
 def _matmul_gradient(op, grad, inputs, output):
     a, b = inputs
     want_a, want_b = (node.depends_on_variable for node in op.input_nodes)
@@ -68,20 +76,24 @@ def _matmul_gradient(op, grad, inputs, output):
 
 
 @RegisterGradient("sigmoid")
+@reference("sigmoid_gradient", "the registered gradient of sigmoid (sf.gradient_function)")
 def _sigmoid_gradient(op, grad, inputs, output):
     return [grad * output * (1.0 - output)]  # σ'(a) = σ(a)(1 − σ(a))
 
 
 @RegisterGradient("softmax")
+@reference("softmax_gradient", "the registered gradient of softmax (sf.gradient_function)")
 def _softmax_gradient(op, grad, inputs, output):
     return [output * (grad - (grad * output).sum(axis=-1, keepdims=True))]
 
 
 @RegisterGradient("tanh")
+@reference("tanh_gradient", "the registered gradient of tanh (sf.gradient_function)")
 def _tanh_gradient(op, grad, inputs, output):
     return [grad * (1.0 - output * output)]  # tanh'(a) = 1 − tanh(a)²
 
 
 @RegisterGradient("relu")
+@reference("relu_gradient", "the registered gradient of relu (sf.gradient_function)")
 def _relu_gradient(op, grad, inputs, output):
     return [grad * (inputs[0] > 0)]  # 0 for a < 0 (and, by convention, at a = 0)

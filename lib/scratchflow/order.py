@@ -1,8 +1,10 @@
 """The order in which a session evaluates nodes."""
 
+from .guard import reference
 from .nodes import Node
 
 
+@reference("topological_order", "sf.topological_order")
 def topological_order(fetches):
     """What the fetch (a node or a list of nodes) depends on, itself included: each node once,
     every node after its inputs.

@@ -1,6 +1,7 @@
 """Running a graph: feed placeholders, read variables, compute operations in order."""
 
 from .graph import get_default_graph
+from .guard import reference
 from .nodes import Node, Operation, Variable, constant, placeholder
 from .order import topological_order
 
@@ -12,6 +13,7 @@ class Session:
         self.graph = graph or get_default_graph()
         self._plans = {}  # fetch tuple -> (placeholders, stored values, operations, training ops)
 
+    @reference("Session")
     def run(self, fetches, feed_dict=None):
         """The value of `fetches` (a node, or a list/tuple of nodes: a list of values)."""
         single = isinstance(fetches, Node)
@@ -21,6 +23,7 @@ class Session:
             return _result(fetches, values)
         return [_result(node, values) for node in fetch_list]
 
+    @reference("Session")
     def forward(self, fetches, feed_dict=None):
         """Every value computed on the way to `fetches`, as {node: value} (for backpropagation)."""
         fetch_list = (fetches,) if isinstance(fetches, Node) else self._check_fetches(fetches)

@@ -1,0 +1,103 @@
+"""While an exercise is checked, the library's own answer to it does not answer.
+
+scratchflow ships a finished reference for every exercise (so a learner stuck in one chapter can
+do the next), marked here with `@reference("name")`. A test cell opens `exercise("name")`; until
+the cell ends, every call of that reference raises `Delegation`, whatever the spelling (`sf.X`,
+an alias, a subclass and `super()`, `sf.gradient_function(op)`), naming the exercise and the
+reference. So test cells compute their expected values without it, and the references of the
+other exercises keep working (exercise 4 of chapter 1 uses `sf.topological_order`).
+"""
+
+import functools
+import sys
+
+_open = set()  # the exercises being checked
+
+
+class Delegation(AssertionError):
+    """The learner's answer called the reference answer of the exercise being checked."""
+
+
+def reference(name, spelling=None):
+    """Mark a function as the library's answer to exercise `name` (a method: its class's name)."""
+
+    def mark(function):
+        shown = spelling or f"sf.{function.__qualname__}"
+
+        @functools.wraps(function)
+        def answer(*args, **kwargs):
+            if name in _open:
+                raise Delegation(
+                    f"the exercise on {name} asks you to write it yourself; your answer calls the "
+                    f"reference {shown}. Use NumPy (and, where the exercise says so, other parts of sf)."
+                )
+            return function(*args, **kwargs)
+
+        answer.reference_of = name
+        return answer
+
+    return mark
+
+
+class exercise:
+    """`exercise("add", ...)`: the named references refuse the learner's code until the cell ends
+    (in IPython), or until the `with` block ends."""
+
+    def __init__(self, *names):
+        self.names = names
+        _open.update(names)
+        _close_after_cell(self)
+
+    def close(self):
+        for name in self.names:
+            _open.discard(name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _close_after_cell(window):
+    shell = _ipython()
+    if shell is None:
+        return
+
+    def close(*_args):
+        window.close()
+        shell.events.unregister("post_run_cell", close)
+
+    shell.events.register("post_run_cell", close)
+
+
+def _ipython():
+    module = sys.modules.get("IPython")
+    return module.get_ipython() if module is not None else None
+
+
+class forward_pass_banned:
+    """While the learner's gradient of an op runs: calling that op's forward pass (to take finite
+    differences, say) raises, since the exercise asks for the formula of the derivative."""
+
+    def __init__(self, op_class):
+        self.op_class = op_class
+
+    def __enter__(self):
+        name = self.op_class.__name__
+        self.saved = self.op_class.__dict__.get("compute")
+
+        def compute(*_args, **_kwargs):
+            raise Delegation(
+                f"the gradient of {name} called {name}'s forward pass (compute): the exercise asks for "
+                "the derivative as a formula, computed from grad, inputs and output, not for finite differences"
+            )
+
+        self.op_class.compute = compute
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is None:
+            del self.op_class.compute
+        else:
+            self.op_class.compute = self.saved

@@ -1,0 +1,74 @@
+"""Validate (the learner's button) on answers that are not plausible mistakes: a delegation to the
+library's own answer and a shortcut fail their exercise with a message saying so; every
+alternative correct answer passes everything. Chapter by chapter, one notebook per set."""
+
+import re
+
+import nbformat
+import pytest
+
+from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, SHORTCUTS, apply
+from course import CHAPTERS, cell, notebooks, validate, without_demos
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def solution(chapter):
+    (path,) = notebooks("solutions", chapter)
+    return without_demos(nbformat.read(path, as_version=4))
+
+
+def test_every_exercise_with_a_reference_has_delegations_and_all_have_alternatives():
+    for chapter in CHAPTERS:
+        answers = {c.metadata["nbgrader"]["grade_id"] for c in solution(chapter).cells if _is_answer(c)}
+        for kind, table in (("alternative", ALTERNATIVES),):
+            counts = {a: sum(a in s for s in table.get(chapter, [])) for a in answers}
+            assert all(n >= 2 for n in counts.values()), f"{chapter}: fewer than two {kind}s for {counts}"
+        tests = "".join(c.source for c in solution(chapter).cells if c.metadata.get("nbgrader", {}).get("grade"))
+        opened = set(re.findall(r"sf\.checks\.exercise\(([^)]*)\)", tests))
+        delegated = {a for s in DELEGATIONS.get(chapter, []) for a in s}
+        for answer in answers:
+            test = cell(solution(chapter), answer.replace("_answer", "_test")).source
+            if "sf.checks.exercise(" in test:
+                assert answer in delegated, f"{chapter}: {answer} has a reference but no delegation is tested"
+        assert bool(opened) == bool(delegated), chapter
+
+
+def _is_answer(c):
+    return c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+
+
+def _failures(nb, tmp_path):
+    return {f["source"]: ANSI.sub("", f["raw_error"]) for f in validate(nb, tmp_path).get("failed", [])}
+
+
+@pytest.mark.parametrize(
+    "chapter, number", [(c, i) for c, sets in DELEGATIONS.items() for i in range(len(sets))], ids=str
+)
+def test_a_delegation_fails_its_exercise_saying_so(chapter, number, tmp_path):
+    answers = DELEGATIONS[chapter][number]
+    nb = apply(solution(chapter), answers)
+    failed = _failures(nb, tmp_path)
+    wanted = {cell(nb, a.replace("_answer", "_test")).source.strip(): a for a in answers}
+    assert set(failed) == set(wanted), f"failed {sorted(wanted[s] for s in failed if s in wanted)} of {sorted(answers)}"
+    for source, message in failed.items():
+        assert re.search(DELEGATION_SAYS, message), f"{wanted[source]}: the message does not say so:\n{message[-600:]}"
+
+
+@pytest.mark.parametrize(
+    "chapter, number", [(c, i) for c, items in SHORTCUTS.items() for i in range(len(items))], ids=str
+)
+def test_a_shortcut_fails_its_exercise_saying_what_it_asks_for(chapter, number, tmp_path):
+    answer, regions, test_id, says = SHORTCUTS[chapter][number]
+    nb = apply(solution(chapter), {answer: regions})
+    failed = _failures(nb, tmp_path)
+    assert list(failed) == [cell(nb, test_id).source.strip()], f"{answer}: failed {len(failed)} test cells"
+    assert re.search(says, next(iter(failed.values())), re.S), next(iter(failed.values()))[-600:]
+
+
+@pytest.mark.parametrize(
+    "chapter, number", [(c, i) for c, sets in ALTERNATIVES.items() for i in range(len(sets))], ids=str
+)
+def test_an_alternative_correct_answer_passes_everything(chapter, number, tmp_path):
+    failed = _failures(apply(solution(chapter), ALTERNATIVES[chapter][number]), tmp_path)
+    assert not failed, "\n\n".join(m[-600:] for m in failed.values())
