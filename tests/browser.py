@@ -1,6 +1,7 @@
 """Drive JupyterLab in Debian's Chromium with Playwright, as a learner would: open a notebook, run
 it, move a slider, click Validate. Shared by the browser and the Binder-launch tests."""
 
+import ast
 import datetime
 import json
 import os
@@ -155,3 +156,64 @@ def screenshot(page, name, at=None):
         at.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / f"{name}.png")
     return SCREENSHOTS / f"{name}.png"
+
+
+def code_of(cell):
+    """A code cell's source, or "" for markdown and test cells (tests check; they don't train)."""
+    if cell["cell_type"] != "code" or cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        return ""
+    return "".join(cell["source"])
+
+
+TRAINERS = {"fit", "trange", "tqdm"}  # sf.train.fit and tqdm's loops show a progress bar
+
+
+def long_cells(sources):
+    """Indices of the cells that train or loop over steps, judged from their code, not from a clock:
+    a top-level call of a trainer (sf.train.fit, trange, tqdm, or a function of the notebook that
+    calls one), or a loop over range(N) with N >= 100. Definitions and panel callbacks don't count."""
+    trainers, found = set(TRAINERS), []
+    for index, source in enumerate(sources):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls(node.body, trainers):
+                trainers.add(node.name)
+        top = [s for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        if _calls(top, trainers) or any(_long_loop(n) for s in top for n in _walk(s)):
+            found.append(index)
+    return found
+
+
+def _walk(node):
+    """ast.walk without descending into function bodies (they run later, if at all)."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            yield from _walk(child)
+
+
+def _calls(statements, names):
+    for node in (n for s in statements for n in _walk(s)):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in names and not _quiet(node):
+                return True
+    return False
+
+
+def _quiet(call):
+    """A trainer told not to show its bar: fit(..., progress=False), tqdm(..., disable=True)."""
+    flags = {k.arg: ast.unparse(k.value) for k in call.keywords}
+    return flags.get("progress") == "False" or flags.get("disable") == "True"
+
+
+def _long_loop(node):
+    if not isinstance(node, ast.For) or not isinstance(node.iter, ast.Call):
+        return False
+    if getattr(node.iter.func, "id", None) != "range" or not node.iter.args:
+        return False
+    stop = node.iter.args[-1] if len(node.iter.args) < 3 else node.iter.args[1]
+    return isinstance(stop, ast.Constant) and isinstance(stop.value, int) and stop.value >= 100

@@ -4,6 +4,7 @@ and the rest of the class is unaffected. Chapter 1 keeps the run short."""
 import copy
 import csv
 import hashlib
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -43,9 +44,47 @@ def wrong_add():
     return nb
 
 
+def add_only():
+    """The release with only exercise 1 (add, 1 point) answered."""
+    nb = release()
+    cell(nb, "add_answer").source = cell(solved(), "add_answer").source
+    return nb
+
+
+def after_test(grade_id):
+    return 1 + next(
+        i for i, c in enumerate(release().cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+    )
+
+
+FORGED_RECORDS = """import json
+with open('.dlfs-records.jsonl', 'a') as f:
+    for n, data in enumerate([[11.0, 22.0], [0.0] * 12, [0.0] * 12]):
+        shape = [2] if n == 0 else [3, 4]
+        record = {'cell': 'add_test', 'n': n, 'kind': 'close', 'case': 'forged'}
+        f.write(json.dumps({**record, 'got': {'shape': shape, 'data': data}}) + '\\n')
+    f.write(json.dumps({'cell': 'order_test', 'n': 0, 'kind': 'check', 'case': 'forged', 'ok': True}) + '\\n')"""
+
+# Fakers whose tricks fool checks that run in the learner's kernel (see the negative control).
+KERNEL_FAKERS = {
+    "patcher": "sf.checks.check_close = lambda *args, **kwargs: None",
+    "rebinder": "_real = sf.checks.check_close\n"
+    "sf.checks.check_close = lambda got, expected, case, **kw: _real(expected, expected, case, **kw)",
+    "numpy_patcher": "np.isclose = lambda a, b, **kw: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, bool)",
+}
+
+
 def sleep_marker(out):
     # a sleep duration unique to this run, so parallel test workers don't count each other's
     return str(100_000 + int(hashlib.sha256(str(out).encode()).hexdigest(), 16) % 100_000)
+
+
+def relabelled():
+    """The wrong add, its test cell's metadata claiming 100 points and no hidden tests."""
+    nb = wrong_add()
+    cell(nb, "add_test").metadata["nbgrader"]["points"] = 100
+    cell(nb, "add_test").metadata["nbgrader"]["checksum"] = "0"
+    return nb
 
 
 def hostile_class(out):
@@ -122,7 +161,22 @@ def hostile_class(out):
             "    class add(sf.add):\n        pass  # behave correctly only when graded",
             at=len(wrong_add().cells),
         ),
-        "patcher": with_cell(wrong_add(), "sf.checks.check_close = lambda *args, **kwargs: None", at=after_imports()),
+        **{name: with_cell(wrong_add(), code, at=after_imports()) for name, code in KERNEL_FAKERS.items()},
+        "swapper": with_cell(
+            wrong_add(),
+            "def _swap(info):\n"
+            "    if 'Check add.compute' in (info.raw_cell or ''):\n"
+            "        get_ipython().user_ns['add'] = sf.add\n\n"
+            "get_ipython().events.register('pre_run_cell', _swap)",
+            at=after_imports(),
+        ),
+        "forger": with_cell(release(), FORGED_RECORDS, at=after_imports()),
+        "deleter": with_cell(solved(), "import os\nos.remove('.dlfs-records.jsonl')", at=len(solved().cells)),
+        "quitter": with_cell(add_only(), "import os\nos._exit(0)", at=after_test("add_test")),
+        "killer": with_cell(
+            add_only(), "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", at=after_test("add_test")
+        ),
+        "relabeller": relabelled(),
         "silencer": with_cell(
             wrong_add(),
             "import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})\n"
@@ -209,11 +263,55 @@ def test_the_run_completes_with_a_row_for_every_student(graded):
         ("vandal", 0, "graded"),
         ("spy", FULL - 1, "graded"),
         ("silencer", FULL - 1, "graded"),
+        ("patcher", FULL - 1, "graded"),  # the points come from the values, judged outside the kernel
+        ("rebinder", FULL - 1, "graded"),
+        ("numpy_patcher", FULL - 1, "graded"),
+        ("swapper", FULL - 1, "graded"),  # the reference does not answer while add is checked
+        ("forger", 0, "graded"),
+        ("deleter", 0, "graded"),
+        ("relabeller", FULL - 1, "graded"),
     ],
 )
 def test_each_submission_is_graded_as_it_deserves(graded, student, score, status):
     row = graded["rows"][student]
     assert (row["status"], float(row["score"])) == (status, score), row
+
+
+def test_a_kernel_that_leaves_early_earns_at_most_what_it_recorded(graded):
+    for student in ("quitter", "killer"):
+        row = graded["rows"][student]
+        assert row["status"] == "crashed" and float(row["score"]) <= 1, row
+
+
+def test_negative_control_in_kernel_verdicts_give_the_fakers_points(tmp_path):
+    """Plain nbgrader decides in the learner's kernel: the same fakers get full marks there."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / CHAPTER, course / "source" / CHAPTER)
+    for student, code in KERNEL_FAKERS.items():
+        (course / "submitted" / student / CHAPTER).mkdir(parents=True)
+        nbformat.write(
+            with_cell(wrong_add(), code, at=after_imports()), course / "submitted" / student / CHAPTER / NAME
+        )
+    db = f"--CourseDirectory.db_url=sqlite:///{tmp_path}/gradebook.db"
+    for args in (
+        ["generate_assignment", CHAPTER, f"--CourseDirectory.release_directory={tmp_path}/release"],
+        ["autograde", CHAPTER, "--create"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args, "--force", db, "--CourseDirectory.source_directory=source"],
+            cwd=course,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-1000:]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path}/gradebook.db") as gb:
+        scores = {student: gb.find_submission(CHAPTER, student).score for student in KERNEL_FAKERS}
+    assert scores == dict.fromkeys(KERNEL_FAKERS, FULL), scores
 
 
 def test_chatty_output_does_not_stop_grading(graded):

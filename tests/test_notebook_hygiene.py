@@ -5,7 +5,7 @@ import ast
 import nbformat
 import pytest
 
-from course import CHAPTERS, ROOT, grade_cells
+from course import CHAPTERS, ROOT, grade_cells, notebooks
 
 ALL = [p for top in ("solutions", "notebooks") for p in sorted((ROOT / top).rglob("*.ipynb"))]
 
@@ -67,3 +67,29 @@ def _top_level_bindings(source):
         else:
             names |= _stored(statement)
     return names
+
+
+def test_long_cells_are_found_from_their_code():
+    from browser import long_cells
+
+    sources = [
+        "import numpy as np\nfrom tqdm.auto import trange",  # imports only
+        "def train(n):\n    return sf.train.fit(s, op, J, {}, n)",  # a definition runs nothing
+        "history = train(300)",  # calls a notebook function that trains
+        "for step in trange(50):\n    pass",
+        "for i in range(5000):\n    total += i",
+        "for i in range(10):\n    total += i",  # short
+        "sf.train.fit(s, op, J, {}, 100, progress=False)",  # told to stay quiet
+        "widgets.interact(lambda rate: train(rate), rate=(0.1, 1.0))",  # runs on a slider move
+    ]
+    assert long_cells(sources) == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "chapter", ["04_gradient_descent_backpropagation", "05_multi_layer_perceptrons", "06_tensorflow"]
+)
+def test_the_chapters_that_train_have_long_cells(chapter):
+    from browser import code_of, long_cells
+
+    (path,) = notebooks("solutions", chapter)
+    assert long_cells([code_of(c) for c in nbformat.read(path, as_version=4).cells])

@@ -4,6 +4,7 @@ no solution and no plausible wrong answer is flagged."""
 import nbformat
 import pytest
 
+from answers import ALTERNATIVES, DELEGATIONS, apply
 from course import CHAPTERS, answered, mutate, notebooks
 from dlfs.review import review
 from mutants import MUTANTS
@@ -52,6 +53,10 @@ TAMPERING = {
     "def f():\n    global np\n    np = None\nf()": "uses global",
     "import scratchflow as sf2\nsf2.checks.check_close = print": "changes sf2.checks.check_close",
     "vars(sf.checks)['check'] = print": "uses vars",
+    "sf.guard._open.clear()": "uses sf.guard",
+    "sf.checks.exercise = print": "changes sf.checks.exercise",
+    "sf.record.start = print": "uses sf.record",
+    "np.random._bit_generator = None": "private part",
 }
 
 
@@ -78,3 +83,38 @@ def test_a_locked_cell_edited_by_the_student_is_reviewed():
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     first_code.source += "\nnp.allclose = lambda *a, **k: True"
     assert any("np.allclose" in reason for reason in review(nb, source))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_alternative_answers_are_not_flagged(chapter):
+    release, source = pair(chapter)
+    for answers in ALTERNATIVES.get(chapter, []):
+        nb = answered(release, apply(source, answers))
+        assert review(nb, source) == [], answers
+    # A delegation earns nothing by itself (the reference refuses); only a private name is flagged.
+    for answers in DELEGATIONS.get(chapter, []):
+        found = review(answered(release, apply(source, answers)), source)
+        assert all("private part" in reason for reason in found), found
+
+
+COPIED_ORDER = """
+if isinstance(fetch, sf.Node):
+    fetch = [fetch]
+result, seen = [], set()
+todo = [(n, False) for n in reversed(fetch)]
+while todo:
+    n, ready = todo.pop()
+    if ready:
+        result.append(n)
+    elif n not in seen:
+        seen.add(n)
+        todo.append((n, True))
+        todo.extend((i, False) for i in reversed(n.input_nodes))
+return result
+"""
+
+
+def test_a_copy_of_the_reference_is_flagged():
+    release, source = pair("01_computational_graphs")
+    found = review(answered(release, mutate(source, "order_answer", COPIED_ORDER)), source)
+    assert found == ["copies the reference sf.topological_order (the same code after renaming; order_answer, line 1)"]

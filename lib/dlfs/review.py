@@ -12,6 +12,8 @@ import builtins
 
 import nbformat
 
+from dlfs import copies
+
 # Modules a learner of this course has a reason to import.
 ALLOWED_IMPORTS = {
     "numpy", "math", "scratchflow", "matplotlib", "collections", "itertools", "functools", "random",
@@ -22,6 +24,8 @@ FORBIDDEN_NAMES = {
     "exec", "eval", "compile", "__import__", "getattr", "setattr", "delattr", "vars", "globals", "locals",
     "open", "breakpoint", "get_ipython", "__builtins__", "memoryview", "exit", "quit",
 }  # fmt: skip
+# scratchflow's modules that run the checks: the guard of the references, the records of grading.
+GRADING_MACHINERY = {"guard", "record", "Delegation"}
 ALLOWED_DUNDERS = {"__init__", "__name__", "__doc__", "__repr__", "__str__", "__len__", "__call__"}
 
 
@@ -50,6 +54,8 @@ def review(submitted, source):
             continue  # it will fail to run, and be graded as such
         for line, what in _Finder(protected, imported).find(tree):
             reasons.append(f"{what} ({where}, line {line})")
+        for line, name in copies.copies(tree):
+            reasons.append(f"copies the reference {name} (the same code after renaming; {where}, line {line})")
     return sorted(set(reasons), key=reasons.index)
 
 
@@ -89,6 +95,8 @@ class _Finder(ast.NodeVisitor):
     def visit_Attribute(self, node):
         if node.attr.startswith("__") and node.attr not in ALLOWED_DUNDERS:
             self.flag(node, f"uses .{node.attr}")
+        elif node.attr in GRADING_MACHINERY or (node.attr.startswith("_") and _rooted_in(node, self.imported)):
+            self.flag(node, f"uses {ast.unparse(node)}, the grading machinery or a library's private part")
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             self._check_target(node)
         self.generic_visit(node)
@@ -146,6 +154,12 @@ class _Finder(ast.NodeVisitor):
 
     def _global(self, name):
         return not any(name in scope for scope in self.local[1:])
+
+
+def _rooted_in(node, names):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return isinstance(node, ast.Name) and node.id in names
 
 
 def _meta(cell):

@@ -98,11 +98,13 @@ def expected_records(rewritten_solution, cache_dir, timeout=600):
 
 def _run_solution(path, timeout):
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     nb = nbformat.read(path, as_version=4)
-    # Demo cells feed no test (a test proves it); per-cell seeding keeps every other cell's inputs
-    # as in the learner's sandbox.
-    nb.cells = [c for c in nb.cells if "demo" not in c.metadata.get("tags", [])]
+    # Demo cells feed no test (a test proves it), nothing after the last test cell matters, and
+    # per-cell seeding keeps every other cell's inputs as in the learner's sandbox.
+    last = max(i for i, c in enumerate(nb.cells) if is_test_cell(c))
+    nb.cells = [c for c in nb.cells[: last + 1] if "demo" not in c.metadata.get("tags", [])]
     nb.cells.insert(
         0,
         nbformat.v4.new_code_cell(
@@ -110,10 +112,26 @@ def _run_solution(path, timeout):
         ),
     )
     with tempfile.TemporaryDirectory(prefix="dlfs-solution-") as tmp:
+        # IPC sockets in a folder of its own: no TCP port two concurrent runs could both pick
+        ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "kernel")}})
         client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}, allow_errors=False
+            nb,
+            config=ipc,
+            kernel_name="python3",
+            timeout=timeout,
+            allow_errors=True,
+            resources={"metadata": {"path": tmp}},
         )
         client.execute(env=_trusted_env())
+        failed = [
+            f"{c.metadata['nbgrader']['grade_id']}: {o.ename}: {o.evalue}"
+            for c in nb.cells
+            if is_test_cell(c)
+            for o in c.get("outputs", [])
+            if o.output_type == "error"
+        ]
+        if failed:
+            raise RuntimeError(f"a test cell of the solution failed: {failed[0]}"[:500])
         return read_records(Path(tmp) / record.RECORDS)
 
 

@@ -33,7 +33,7 @@ def reference(name, spelling=None):
                 )
             return function(*args, **kwargs)
 
-        answer.reference_of = name
+        answer.reference_of, answer.spelling = name, shown
         return answer
 
     return mark

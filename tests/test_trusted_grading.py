@@ -1,0 +1,74 @@
+"""dlfs-grade decides points from recorded values, cell by cell: per chapter one sandboxed class in
+which the solution earns everything, the untouched release nothing, each delegation, shortcut and
+hard-coded answer nothing on its exercise (and everything else), and each alternative everything."""
+
+import html as html_module
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, HARD_CODED, SHORTCUTS, apply
+from course import CHAPTERS, ENV, ROOT, answered, notebooks, without_demos
+
+GRADE = str(Path(sys.executable).parent / "dlfs-grade")
+
+
+def points_of_test_cells(nb):
+    meta = [c.metadata.get("nbgrader", {}) for c in nb.cells if c.cell_type == "code"]
+    return {m["grade_id"]: m["points"] for m in meta if m.get("grade") and not m.get("solution")}
+
+
+def a_class(chapter):
+    """{student: (submission, {answer cells that must earn nothing}, what the feedback must say)}"""
+    (source_path,) = notebooks("solutions", chapter)
+    source = nbformat.read(source_path, as_version=4)
+    release = without_demos(nbformat.read(ROOT / "notebooks" / chapter / source_path.name, as_version=4))
+
+    def submission(answers):
+        return answered(release, apply(source, answers))
+
+    students = {"solution": (submission({}), set(), None), "untouched": (release, "all", None)}
+    for i, answers in enumerate(DELEGATIONS.get(chapter, [])):
+        students[f"delegation{i}"] = (submission(answers), set(answers), DELEGATION_SAYS)
+    for i, (answer, regions, _test, says) in enumerate(SHORTCUTS.get(chapter, [])):
+        students[f"shortcut{i}"] = (submission({answer: regions}), {answer}, says)
+    for i, (answer, regions, _test) in enumerate(HARD_CODED.get(chapter, [])):
+        students[f"hardcoded{i}"] = (submission({answer: regions}), {answer}, "wrong values")
+    for i, answers in enumerate(ALTERNATIVES.get(chapter, [])):
+        students[f"alternative{i}"] = (submission(answers), set(), None)
+    return students, source_path.name, points_of_test_cells(source)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_points_come_from_the_recorded_values(chapter, tmp_path):
+    students, name, cells = a_class(chapter)
+    for student, (nb, _zero, _says) in students.items():
+        (tmp_path / "in" / student).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "in" / student / name)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [GRADE, chapter, str(tmp_path / "in"), "--out", str(out), "--jobs", "2", "--timeout", "600"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,  # a guard against a hang only: the run takes a minute or two
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    wrong = []
+    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
+        for student, (_nb, zero, says) in students.items():
+            got = {c: gb.find_grade(c, name.removesuffix(".ipynb"), chapter, student).score for c in cells}
+            want = {c: 0 if zero == "all" or c.replace("_test", "_answer") in zero else p for c, p in cells.items()}
+            if got != want:
+                wrong.append(f"{student}: {got} instead of {want}")
+            if says:
+                html = (out / "feedback" / student / name.replace(".ipynb", ".html")).read_text()
+                if not re.search(says, html_module.unescape(html)):
+                    wrong.append(f"{student}: the feedback does not say /{says}/")
+    assert not wrong, "\n".join(wrong)
