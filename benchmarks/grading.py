@@ -1,5 +1,6 @@
 """Throughput of dlfs-grade on a synthetic class: 60 submissions of chapter 1 (correct, wrong and
-hostile ones), graded with --jobs 1 and --jobs 2, against the notebook's own execution time.
+hostile ones), graded with --jobs 1 and --jobs 2, against the notebook's own execution time. The
+points come from the trusted comparison (dlfs.verdicts); the solution's run is part of the wall time.
 
     .venv/bin/python benchmarks/grading.py [--students 60]
 """
@@ -91,7 +92,9 @@ def main():
     for jobs, wall in rows.items():
         per = wall / args.students
         print(f"| {jobs} | {wall:.1f} s | {60 * args.students / wall:.1f} | {per:.2f} s | {per * jobs - own:.2f} s |")
+        runs = {jobs: len(list(Path(f"{tmp}/out{jobs}/expected").glob("*.json"))) for jobs in rows}
     print(f"--jobs 2 throughput / --jobs 1: {rows[1] / rows[2]:.2f}×")
+    print(f"the solution's expected records were computed {runs} time(s) per run (jobs: count)")
 
 
 if __name__ == "__main__":

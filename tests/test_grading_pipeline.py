@@ -35,7 +35,9 @@ def with_cell(nb, code, at=1):
 
 
 def after_imports():
-    return 1 + next(i for i, c in enumerate(release().cells) if "import scratchflow" in c.source)
+    return 1 + next(
+        i for i, c in enumerate(release().cells) if c.cell_type == "code" and "import scratchflow" in c.source
+    )
 
 
 def wrong_add():
@@ -372,12 +374,14 @@ def test_inputs_and_repository_are_untouched(graded):
 def test_feedback_hides_hidden_tests(graded):
     for student in ("correct", "wrong", "untouched", "peeker"):
         html = (graded["out"] / "feedback" / student / NAME.replace(".ipynb", ".html")).read_text()
-        assert "HIDDEN TESTS" not in html and "default_rng(1)" not in html and "bias row v of length 4" not in html
+        # failed checks are named, hidden ones too, but no line of the hidden tests' source is shown
+        assert "HIDDEN TESTS" not in html and "default_rng(1)" not in html and "rng.normal(size=(3, 4))" not in html
     peeker = (graded["out"] / "feedback" / "peeker" / NAME.replace(".ipynb", ".html")).read_text()
     assert "PEEK: " in peeker  # the hook did print, in the student's own cells...
     assert "PEEK: &quot;&quot;&quot;Check" not in peeker and 'PEEK: """Check' not in peeker  # ...not in tests
     wrong = (graded["out"] / "feedback" / "wrong" / NAME.replace(".ipynb", ".html")).read_text()
     assert "expected 11, got -9" in wrong  # the visible test's message is there
+    assert "a bias row v of length 4 (the row is added to every row of u): wrong values" in wrong  # and a hidden one
 
 
 def test_a_run_log_is_kept(graded):
