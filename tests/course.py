@@ -56,8 +56,19 @@ def validate(nb, tmp_path, invert=False):
 
     path = tmp_path / "submission.ipynb"
     nbformat.write(nb, path)
-    config = Config({"Execute": {"timeout": 300}})
+    # 300 s guards against a hang only. IPC sockets in the test's own folder: kernels started at
+    # the same moment by parallel tests can pick the same TCP port and lose each other's messages.
+    config = Config({"Execute": {"timeout": 300}, "KernelManager": ipc_kernel(tmp_path)})
     return Validator(config=config, invert=invert).validate(str(path))
+
+
+def ipc_kernel(folder):
+    """Kernel-manager settings: ZMQ over IPC sockets in `folder` (no TCP port, no TCP warning)."""
+    return {"transport": "ipc", "ip": str(Path(folder) / "kernel")}
+
+
+def ipc_flags(folder):
+    return [f"--KernelManager.{key}={value}" for key, value in ipc_kernel(folder).items()]
 
 
 def answered(release_nb, source_nb):

@@ -172,7 +172,12 @@ MUTANTS = {
         ("softmax_answer", NAIVE_SOFTMAX, "softmax_test", r"subtract each row's maximum.*got nan"),
         ("softmax_answer", SOFTMAX_WRONG_AXIS, "softmax_test", r"each row must sum to 1"),
         ("softmax_answer", SOFTMAX_LOST_KEEPDIMS, "softmax_test", r"each row must sum to 1.*keepdims"),
-        ("perceptron_answer", "return sf.softmax(sf.matmul(X, W))", "perceptron_test", r"non-zero bias: wrong values"),
+        (
+            "perceptron_answer",
+            "return sf.softmax(sf.matmul(X, W))",
+            "perceptron_test",
+            r"bias b = \[0.5, -2\].*wrong values",
+        ),
         ("perceptron_answer", "return sf.sigmoid(sf.add(sf.matmul(X, W), b))", "perceptron_test", r"wrong values"),
         (
             "perceptron_answer",

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import CHAPTERS, ENV, ROOT, answered, notebooks
+from course import CHAPTERS, ENV, ROOT, answered, ipc_flags, notebooks
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -41,7 +41,7 @@ def test_autograde_scores_full_and_zero(chapter, tmp_path):
     before = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     release_dir = f"--CourseDirectory.release_directory={tmp_path}/release"
     nbgrader("generate_assignment", chapter, "--force", release_dir)
-    nbgrader("autograde", chapter, "--create", "--force")
+    nbgrader("autograde", chapter, "--create", "--force", *ipc_flags(tmp_path))
     with Gradebook(db) as gb:
         solved = gb.find_submission(chapter, "solved")
         untouched = gb.find_submission(chapter, "untouched")
