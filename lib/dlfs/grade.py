@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -303,6 +304,7 @@ def _grade_one(course, out, args, student, worker, judge):
         ]
     argv = ["autograde", args.assignment, f"--student={student}", "--force", "--create", *flags]
     log_path = work / f"{student}.autograde.log"
+    started = time.monotonic()
     child = _forkserver().Process(target=_autograde_child, args=(str(course), env, argv, str(log_path)))
     child.start()
     child.join(args.timeout)
@@ -322,8 +324,10 @@ def _grade_one(course, out, args, student, worker, judge):
         )
     status, detail = _execution_status(autograded, output)
     # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
+    ran = time.monotonic()
     trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"])
     score, max_score = _scores(course, args.assignment, student)
+    log.info("%s: autograded in %.2f s, judged in %.2f s", student, ran - started, time.monotonic() - ran)
     return _row(student, score, max_score, status, detail)
 
 

@@ -239,23 +239,23 @@ def _close(case, want, got, rtol, atol):
 def _order(case, want, got):
     if "error" in got:
         return f"{case}: {got['error']}"
-    if got.get("graph") != want.get("graph") or got.get("fetch") != want.get("fetch"):
+    if any(got.get(k) != want.get(k) for k in ("names", "graph", "fetch")):
         return f"{case}: the test's graph is not the one the solution saw; records out of order"
-    graph, order = want["graph"], got.get("order")
-    if not isinstance(order, list):
+    names, graph, order = want["names"], want["graph"], got.get("order")
+    if not isinstance(order, list) or not all(isinstance(i, int) for i in order):
         return f"{case}: no order was recorded"
     seen = set()
-    for position, name in enumerate(order):
-        if name in seen:
-            return f"{case}: node {name!r} appears more than once"
-        if name not in graph:
-            return f"{case}: node {name!r} is listed but {want['fetch']!r} does not depend on it"
-        missing = [inp for inp in graph[name] if inp not in seen]
+    for position, node in enumerate(order):
+        if not 0 <= node < len(names):
+            return f"{case}: a node is listed but {names[want['fetch']]!r} does not depend on it"
+        if node in seen:
+            return f"{case}: node {names[node]!r} appears more than once"
+        missing = [i for i in graph[node] if i not in seen]
         if missing:
-            return f"{case}: node {name!r} (position {position}) comes before its input {missing[0]!r}"
-        seen.add(name)
-    if len(seen) != len(graph):
-        return f"{case}: nodes {sorted(set(graph) - seen)[:5]} are missing"
+            return f"{case}: node {names[node]!r} (position {position}) comes before its input {names[missing[0]]!r}"
+        seen.add(node)
+    if len(seen) != len(names):
+        return f"{case}: nodes {sorted(names[i] for i in set(range(len(names))) - seen)[:5]} are missing"
     return None
 
 

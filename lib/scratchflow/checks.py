@@ -120,8 +120,12 @@ def ancestors(fetch):
 
 
 def _record_order(order, fetch, case):
-    # The graph travels with the order, by node names (unique in a graph): the grader checks that
-    # it is the graph the solution's run saw, and that the order is a topological order of it.
-    graph = {node.name: [inp.name for inp in node.input_nodes] for node in ancestors(fetch)}
-    names = [node.name if hasattr(node, "input_nodes") else repr(node)[:80] for node in order]
-    record.write("order", case, fetch=fetch.name, graph=dict(sorted(graph.items())), order=names)
+    # The graph travels with the order, compactly: nodes by their names (unique in a graph), sorted,
+    # and inputs and order as positions in that list. The grader checks that it is the graph the
+    # solution's run saw, and that the order is a topological order of it.
+    nodes = {node.name: node for node in ancestors(fetch)}
+    names = sorted(nodes)
+    index = {name: i for i, name in enumerate(names)}
+    graph = [[index[inp.name] for inp in nodes[name].input_nodes] for name in names]
+    positions = [index.get(node.name, -1) if hasattr(node, "input_nodes") else -1 for node in order]
+    record.write("order", case, names=names, fetch=index[fetch.name], graph=graph, order=positions)
