@@ -2,6 +2,7 @@
 
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -83,3 +84,18 @@ def answered(release_nb, source_nb):
                 line for line in solution.splitlines() if not re.match(r"\s*### (BEGIN|END) SOLUTION", line)
             )
     return nb
+
+
+def nbgrader(course, *args):
+    """Run nbgrader in the course folder `course`; the test fails with its output if nbgrader does.
+    (The 600 s limit guards against a hang only.)"""
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"nbgrader {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"

@@ -3,13 +3,12 @@ release, zero for the untouched one, the run not aborted, nothing written to the
 
 import shutil
 import subprocess
-import sys
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import CHAPTERS, ENV, ROOT, answered, ipc_flags, notebooks
+from course import CHAPTERS, ROOT, answered, ipc_flags, nbgrader, notebooks
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -25,23 +24,13 @@ def test_autograde_scores_full_and_zero(chapter, tmp_path):
             (course / "submitted" / student / chapter).mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, course / "submitted" / student / chapter / path.name)
 
-    def nbgrader(*args):
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.db_url={db}"],
-            check=False,
-            cwd=course,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, f"nbgrader {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-
     git_status = ["git", "status", "--porcelain", "--ignored"]
     before = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     release_dir = f"--CourseDirectory.release_directory={tmp_path}/release"
-    nbgrader("generate_assignment", chapter, "--force", release_dir)
-    nbgrader("autograde", chapter, "--create", "--force", *ipc_flags(tmp_path))
+    nbgrader(course, "generate_assignment", chapter, "--force", release_dir, f"--CourseDirectory.db_url={db}")
+    nbgrader(
+        course, "autograde", chapter, "--create", "--force", *ipc_flags(tmp_path), f"--CourseDirectory.db_url={db}"
+    )
     with Gradebook(db) as gb:
         solved = gb.find_submission(chapter, "solved")
         untouched = gb.find_submission(chapter, "untouched")

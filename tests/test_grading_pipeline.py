@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import ENV, ROOT, answered, cell, ipc_flags
+from course import ENV, ROOT, answered, cell, ipc_flags, nbgrader
 
 CHAPTER, NAME = "01_computational_graphs", "computational_graphs.ipynb"
 FULL = 6
@@ -296,21 +296,14 @@ def test_negative_control_in_kernel_verdicts_give_the_fakers_points(tmp_path):
         nbformat.write(
             with_cell(wrong_add(), code, at=after_imports()), course / "submitted" / student / CHAPTER / NAME
         )
-    db = f"--CourseDirectory.db_url=sqlite:///{tmp_path}/gradebook.db"
-    for args in (
-        ["generate_assignment", CHAPTER, f"--CourseDirectory.release_directory={tmp_path}/release"],
-        ["autograde", CHAPTER, "--create", *ipc_flags(tmp_path)],
-    ):
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args, "--force", db, "--CourseDirectory.source_directory=source"],
-            cwd=course,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-1000:]
+    settings = [
+        f"--CourseDirectory.db_url=sqlite:///{tmp_path}/gradebook.db",
+        "--CourseDirectory.source_directory=source",
+    ]
+    nbgrader(
+        course, "generate_assignment", CHAPTER, f"--CourseDirectory.release_directory={tmp_path}/release", *settings
+    )
+    nbgrader(course, "autograde", CHAPTER, "--create", *ipc_flags(tmp_path), *settings)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{tmp_path}/gradebook.db") as gb:
