@@ -179,6 +179,12 @@ def hostile_class(out):
             add_only(), "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", at=after_test("add_test")
         ),
         "relabeller": relabelled(),
+        # an honest learner trying the checks in a cell of their own, after a test cell
+        "experimenter": with_cell(
+            solved(),
+            "sf.checks.check_close(np.ones(2), [1, 1], 'my own check')\nsf.checks.check(1 + 1 == 2, 'arithmetic')",
+            at=after_test("add_test"),
+        ),
         "silencer": with_cell(
             wrong_add(),
             "import builtins\nbuiltins.AssertionError = type('AssertionError', (Exception,), {})\n"
@@ -274,6 +280,7 @@ def test_the_run_completes_with_a_row_for_every_student(graded):
         ("forger", 0, "graded"),
         ("deleter", 0, "graded"),
         ("relabeller", FULL - 1, "graded"),
+        ("experimenter", FULL, "graded"),  # a check outside the test cells is no record
     ],
 )
 def test_each_submission_is_graded_as_it_deserves(graded, student, score, status):

@@ -9,7 +9,8 @@ other exercises keep working (exercise 4 of chapter 1 uses `sf.topological_order
 """
 
 import functools
-import sys
+
+from .cells import after_this_cell
 
 _open = set()  # the exercises being checked
 
@@ -19,7 +20,7 @@ class Delegation(AssertionError):
 
 
 def reference(name, spelling=None):
-    """Mark a function as the library's answer to exercise `name` (a method: its class's name)."""
+    """Mark a function as the library's answer to exercise `name`; `spelling` names it in messages."""
 
     def mark(function):
         shown = spelling or f"sf.{function.__qualname__}"
@@ -46,7 +47,7 @@ class exercise:
     def __init__(self, *names):
         self.names = names
         _open.update(names)
-        _close_after_cell(self)
+        after_this_cell(self.close)
 
     def close(self):
         for name in self.names:
@@ -57,23 +58,6 @@ class exercise:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _close_after_cell(window):
-    shell = _ipython()
-    if shell is None:
-        return
-
-    def close(*_args):
-        window.close()
-        shell.events.unregister("post_run_cell", close)
-
-    shell.events.register("post_run_cell", close)
-
-
-def _ipython():
-    module = sys.modules.get("IPython")
-    return module.get_ipython() if module is not None else None
 
 
 class forward_pass_banned:
