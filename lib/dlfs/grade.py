@@ -319,8 +319,8 @@ def _grade_one(course, out, args, student, worker, judge):
         return _row(student, 0, "", "crashed", f"nbgrader could not grade it: {last[0][:200]}")
     autograded = course / "autograded" / student / args.assignment
     if not list(autograded.glob("*.ipynb")):
-        return _row(
-            student, score, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
+        return _row(  # no values were judged, so no points (whatever nbgrader's kernel-side score says)
+            student, 0, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
         )
     status, detail = _execution_status(autograded, output)
     # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
