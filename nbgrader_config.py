@@ -9,3 +9,5 @@ c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.db_url = "sqlite:///.nbgrader-gradebook.db"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.Execute.timeout = 120
+# nbgrader fails the whole run when a cell's last output comes > 4 s after its reply (busy machine).
+c.Execute.iopub_timeout = 60

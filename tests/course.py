@@ -69,7 +69,7 @@ def validate(nb, tmp_path, invert=False):
     # allows 60 s per cell, and if a cell timed out, a second run allows 300 s, which guards against
     # a hang only: no verdict depends on how fast this machine is.
     for timeout in VALIDATE_TIMEOUTS:
-        config = Config({"Execute": {"timeout": timeout}, "KernelManager": ipc_kernel(tmp_path)})
+        config = Config({"Execute": {"timeout": timeout, "iopub_timeout": 60}, "KernelManager": ipc_kernel(tmp_path)})
         validator = Keeping(config=config, invert=invert)
         results = validator.validate(str(path))
         outputs = [o for c in getattr(validator, "executed", nb).cells for o in c.get("outputs", [])]

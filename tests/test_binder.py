@@ -35,3 +35,23 @@ def test_binder_requirements_lead_to_the_pinned_list_and_the_library():
     top = (ROOT / "requirements.txt").read_text().splitlines()
     assert "-e ." in top and "nbgrader==0.9.6" in top
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+
+
+def test_validate_button_reads_generous_timeouts_through_binder_start():
+    """The lab's Validate reads binder/jupyter/nbgrader_config.py (nbgrader's 4 s IOPub wait failed a
+    whole validation on a busy machine)."""
+    script = (
+        "from nbgrader.server_extensions.validate_assignment.handlers import ValidateAssignmentHandler as H;"
+        "e = H.load_config(None).Execute; print(e.timeout, e.iopub_timeout)"
+    )
+    done = subprocess.run(
+        [str(ROOT / "binder" / "start"), sys.executable, "-c", script],
+        cwd=ROOT / "notebooks",
+        env={k: v for k, v in ENV.items() if k != "JUPYTER_CONFIG_PATH"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    timeout, iopub = map(int, done.stdout.split())
+    assert timeout >= 300 and iopub >= 60, done.stdout

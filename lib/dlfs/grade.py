@@ -279,6 +279,8 @@ def _grade_one(course, out, args, student, worker, judge):
     env = dict(_env(), JUPYTER_RUNTIME_DIR=str(runtime))
     flags = [
         f"--Execute.timeout={args.cell_timeout}",
+        # nbgrader fails the whole notebook when a cell's last output comes > 4 s after its reply.
+        "--Execute.iopub_timeout=60",
         "--OverwriteCells.add_missing_cells=True",
         "--Execute.extra_arguments=[]",
     ]
