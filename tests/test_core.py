@@ -207,12 +207,23 @@ def test_fetch_that_is_not_a_node_is_refused(affine, fetch):
         sf.Session(g).run(fetch)
 
 
-def test_non_node_input_is_refused():
+@pytest.mark.parametrize("value", [3, 2.5, np.ones(2), [1.0, 2.0]])
+def test_number_or_array_input_becomes_a_constant(value):
+    """As TensorFlow converts them: sf.add(x, 3) adds the constant 3."""
+    with sf.Graph().as_default():
+        x = sf.placeholder()
+        z = sf.add(x, value)
+        assert isinstance(z.input_nodes[1], sf.constant)
+        np.testing.assert_allclose(sf.Session().run(z, {x: 1.0}), 1.0 + np.asarray(value))
+
+
+@pytest.mark.parametrize("value", ["3", None, [[1.0], [1.0, 2.0]], print])
+def test_other_input_is_refused(value):
     with (
         sf.Graph().as_default(),
-        pytest.raises(TypeError, match=r"add: input 1 is 3 \(int\), not a node; wrap a fixed number in sf.constant"),
+        pytest.raises(TypeError, match=r"add: input 1 is .*, not a node, a number or an array; a fixed value"),
     ):
-        sf.add(sf.placeholder(), 3)
+        sf.add(sf.placeholder(), value)
 
 
 def test_placeholder_shape_is_checked():

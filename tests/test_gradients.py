@@ -250,7 +250,7 @@ def test_bad_learning_rate_is_refused(rate):
 def test_minimize_needs_a_variable_and_a_node():
     with sf.Graph().as_default():
         x = sf.placeholder()
-        with pytest.raises(ValueError, match="depends on no Variable"):
+        with pytest.raises(ValueError, match="depends on no trainable Variable"):
             sf.train.GradientDescentOptimizer(0.1).minimize(sf.reduce_sum(x))
         with pytest.raises(TypeError, match="the loss must be a node"):
             sf.train.GradientDescentOptimizer(0.1).minimize(3.0)

@@ -74,10 +74,37 @@ def compute_gradients(loss, values):
     """
     grads = {loss: np.ones(np.shape(values[loss]))}
     for op, gradient, wanted in _backward_plan(loss):
-        input_grads = gradient(op, grads[op], [values[n] for n in op.input_nodes], values[op])
+        inputs = [values[n] for n in op.input_nodes]
+        input_grads = checked(op, gradient(op, grads[op], inputs, values[op]), inputs)
         for i, node in wanted:
             g = input_grads[i]
             if g is not None:
                 total = grads.get(node)
                 grads[node] = g if total is None else total + g
     return grads
+
+
+def checked(op, input_grads, inputs):
+    """`input_grads` if it is what a gradient function must return, else an error naming the op.
+
+    A bare array instead of a list would be indexed by row, silently giving each input a row of
+    it (e.g. W's gradient [[5, 7], [5, 7]] for [[5, 7], [9, 11]]): never let that through.
+    """
+    if not isinstance(input_grads, (list, tuple)) or len(input_grads) != len(inputs):
+        got = (
+            f"a {type(input_grads).__name__} of {len(input_grads)} entries"
+            if isinstance(input_grads, (list, tuple))
+            else f"{type(input_grads).__name__} {np.shape(input_grads)}"
+        )
+        raise TypeError(
+            f"the gradient function of {op!r} returned {got}; it must return a list with one entry per "
+            f"input ({len(inputs)}): each ∂loss/∂input, shaped like that input, or None"
+        )
+    for i, (g, x) in enumerate(zip(input_grads, inputs, strict=True)):
+        if g is not None and np.shape(g) != np.shape(x):
+            raise ValueError(
+                f"the gradient function of {op!r} returned, for input {i} {op.input_nodes[i]!r} of shape "
+                f"{np.shape(x)}, an array of shape {np.shape(g)}; each entry must have its input's shape "
+                "(sum over the axes along which the input was broadcast)"
+            )
+    return input_grads

@@ -11,6 +11,7 @@ class Graph:
         self.placeholders = []
         self.variables = []
         self._name_counts = {}
+        self.seed = None  # the graph-level seed of random ops (sf.set_random_seed)
 
     def unique_name(self, base):
         """`base` the first time, then `base_1`, `base_2`, ... (as TensorFlow names ops)."""

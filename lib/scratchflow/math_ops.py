@@ -62,13 +62,60 @@ class log(Operation):
         return np.log(x)
 
 
-class reduce_sum(Operation):
-    """The sum of the entries of x: all of them (axis=None), or along an axis (or a tuple of axes)."""
+class subtract(Operation):
+    """x − y, element-wise (with broadcasting)."""
 
-    def __init__(self, x, axis=None, name=None):
+    def compute(self, x, y):
+        return np.subtract(x, y)
+
+
+class divide(Operation):
+    """x / y, element-wise (with broadcasting)."""
+
+    def compute(self, x, y):
+        return np.divide(x, y)
+
+
+class square(Operation):
+    """x², element-wise."""
+
+    def compute(self, x):
+        return np.square(x)
+
+
+class exp(Operation):
+    """eˣ, element-wise."""
+
+    def compute(self, x):
+        return np.exp(x)
+
+
+class _Reduction(Operation):
+    """A reduction over all entries (axis=None) or some axes, with TF1's arguments: `axis` (an int,
+    or a list of them), `keepdims`, and the older spellings `reduction_indices` and `keep_dims`."""
+
+    def __init__(self, x, axis=None, keepdims=False, name=None, reduction_indices=None, keep_dims=None):
         super().__init__(x, name=name)
-        self.axis = axis
+        if reduction_indices is not None:
+            if axis is not None:
+                raise ValueError(f"{type(self).__name__}: give axis or reduction_indices, not both")
+            axis = reduction_indices
+        self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+        self.keepdims = bool(keepdims or keep_dims)
+
+
+class reduce_sum(_Reduction):
+    """The sum of the entries of x: all of them (axis=None), or along an axis (or a tuple of axes)."""
 
     @reference("reduce_sum")
     def compute(self, x):
-        return x.sum(axis=self.axis) if isinstance(x, np.ndarray) else np.sum(x, axis=self.axis)
+        if isinstance(x, np.ndarray):
+            return x.sum(axis=self.axis, keepdims=self.keepdims)
+        return np.sum(x, axis=self.axis, keepdims=self.keepdims)
+
+
+class reduce_mean(_Reduction):
+    """The mean of the entries of x: all of them (axis=None), or along an axis (or a tuple of axes)."""
+
+    def compute(self, x):
+        return np.mean(x, axis=self.axis, keepdims=self.keepdims)

@@ -28,11 +28,7 @@ def _add_gradient(op, grad, inputs, output):
 @reference("multiply_gradient", "the registered gradient of multiply (sf.gradient_function)")
 def _multiply_gradient(op, grad, inputs, output):
     x, y = inputs
-    want_x, want_y = (node.depends_on_variable for node in op.input_nodes)
-    return [
-        unbroadcast(grad * y, np.shape(x)) if want_x else None,
-        unbroadcast(grad * x, np.shape(y)) if want_y else None,
-    ]
+    return [unbroadcast(grad * y, np.shape(x)), unbroadcast(grad * x, np.shape(y))]
 
 
 @RegisterGradient("negative")
@@ -51,28 +47,29 @@ def _log_gradient(op, grad, inputs, output):
 @reference("reduce_sum_gradient", "the registered gradient of reduce_sum (sf.gradient_function)")
 def _reduce_sum_gradient(op, grad, inputs, output):
     shape = np.shape(inputs[0])
-    if op.axis is not None:  # put back the summed axes as length 1, then broadcast
-        axes = (op.axis,) if np.isscalar(op.axis) else op.axis
-        grad = np.expand_dims(grad, tuple(a % len(shape) for a in axes))
     out = np.empty(shape)
-    out[...] = grad  # a broadcasting assignment: cheaper than np.broadcast_to for small arrays
+    out[...] = _unreduce(op, grad, shape)  # a broadcasting assignment: cheaper than np.broadcast_to
     return [out]
+
+
+def _unreduce(op, grad, shape):
+    """`grad` of a reduction's output, with the reduced axes put back as length 1 (to broadcast)."""
+    if op.axis is None or getattr(op, "keepdims", False):
+        return grad
+    axes = (op.axis,) if np.isscalar(op.axis) else op.axis
+    return np.expand_dims(grad, tuple(a % len(shape) for a in axes))
 
 
 @RegisterGradient("matmul")
 @reference("matmul_gradient", "the registered gradient of matmul (sf.gradient_function)")
 def _matmul_gradient(op, grad, inputs, output):
     a, b = inputs
-    want_a, want_b = (node.depends_on_variable for node in op.input_nodes)
     if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
-        return [grad @ b.T if want_a else None, a.T @ grad if want_b else None]
+        return [grad @ b.T, a.T @ grad]
     # vectors: a (n,) is a 1×n row, b (n,) an n×1 column; the gradients take their shapes back
     a2, b2 = np.atleast_2d(a), (b[:, None] if b.ndim == 1 else b)
     g2 = np.reshape(grad, (a2.shape[0], b2.shape[1]))
-    return [
-        np.reshape(g2 @ b2.T, a.shape) if want_a else None,
-        np.reshape(a2.T @ g2, b.shape) if want_b else None,
-    ]
+    return [np.reshape(g2 @ b2.T, a.shape), np.reshape(a2.T @ g2, b.shape)]
 
 
 @RegisterGradient("sigmoid")

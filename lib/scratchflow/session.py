@@ -1,6 +1,6 @@
 """Running a graph: feed placeholders, read variables, compute operations in order."""
 
-from .graph import get_default_graph
+from .graph import Graph, get_default_graph
 from .guard import reference
 from .nodes import Node, Operation, Variable, constant, placeholder
 from .order import topological_order
@@ -9,19 +9,30 @@ from .order import topological_order
 class Session:
     """Evaluates nodes of one graph (the default graph when the session is created)."""
 
-    def __init__(self, graph=None):
+    def __init__(self, graph=None, config=None):
+        if isinstance(graph, str):  # TF1's first argument is a server address, `target`
+            if graph:
+                raise ValueError(f"Session: scratchflow runs in this process only; no target {graph!r}")
+            graph = None
+        if graph is not None and not isinstance(graph, Graph):
+            raise TypeError(f"Session: expected a Graph, got {graph!r} ({type(graph).__name__})")
         self.graph = graph or get_default_graph()
+        self.closed = False
         self._plans = {}  # fetch tuple -> (placeholders, stored values, operations, training ops)
 
     @reference("Session")
     def run(self, fetches, feed_dict=None):
-        """The value of `fetches` (a node, or a list/tuple of nodes: a list of values)."""
-        single = isinstance(fetches, Node)
-        fetch_list = (fetches,) if single else self._check_fetches(fetches)
+        """The value of `fetches`: a node gives its value, a list or tuple of nodes a list of values,
+        a dict {key: node} a dict {key: value}; lists and dicts may nest (as in TF1)."""
+        if isinstance(fetches, Node):
+            return _result(fetches, self._forward((fetches,), feed_dict))
+        fetch_list = self._check_fetches(_flatten(fetches))
         values = self._forward(fetch_list, feed_dict)
-        if single:
-            return _result(fetches, values)
-        return [_result(node, values) for node in fetch_list]
+        return _rebuild(fetches, values)
+
+    def close(self):
+        """Ends the session: later runs raise (variables keep their values, held by the graph)."""
+        self.closed = True
 
     @reference("Session")
     def forward(self, fetches, feed_dict=None):
@@ -30,6 +41,8 @@ class Session:
         return self._forward(fetch_list, feed_dict)
 
     def _forward(self, fetch_list, feed_dict):
+        if self.closed:
+            raise RuntimeError("Session.run: this session is closed; open a new one, sf.Session()")
         placeholders, variables, operations, after = self._plan(fetch_list)
         values = self._feed(feed_dict, placeholders)
         for var in variables:
@@ -106,6 +119,7 @@ class Session:
         return self
 
     def __exit__(self, *exc):
+        self.close()
         return False
 
 
@@ -113,3 +127,22 @@ def _result(node, values):
     # A variable's own array is updated in place by training: hand out a copy, as TensorFlow does.
     value = values[node]
     return value.copy() if isinstance(node, Variable) else value
+
+
+def _flatten(fetches):
+    """The nodes of a nested fetch, in order (a list, tuple or dict of nodes, or of such)."""
+    if isinstance(fetches, Node):
+        return [fetches]
+    if isinstance(fetches, dict):
+        return [node for value in fetches.values() for node in _flatten(value)]
+    if isinstance(fetches, (list, tuple)):
+        return [node for item in fetches for node in _flatten(item)]
+    return [fetches]  # _check_fetches names it
+
+
+def _rebuild(fetches, values):
+    if isinstance(fetches, Node):
+        return _result(fetches, values)
+    if isinstance(fetches, dict):
+        return {key: _rebuild(value, values) for key, value in fetches.items()}
+    return [_rebuild(item, values) for item in fetches]
