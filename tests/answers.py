@@ -75,8 +75,24 @@ DELEGATIONS = {
             "activations_answer": {0: "return sf.tanh.compute(self, a_value)"},
             "mlp_answer": {0: "return sf.layers.mlp(x, sizes, activation, seed=seed)"},
         },
-        {"activations_answer": {1: SF_GRADIENT}},
-        {"activations_answer": {2: "return sf.relu.compute(self, a_value)"}},
+        {
+            "activations_answer": {1: SF_GRADIENT},
+            "minibatches_answer": {0: "return sf.train.minibatches(n, batch_size, rng)"},
+            "train_epochs_answer": {
+                0: "return sf.train.train_epochs(session, step, loss, x, c, X, C, epochs, batches)"
+            },
+        },
+        {
+            "activations_answer": {2: "return sf.relu.compute(self, a_value)"},
+            "minibatches_answer": {
+                0: "import scratchflow\n\nreturn scratchflow.minibatch.minibatches(n, batch_size, rng)"
+            },
+            "train_epochs_answer": {
+                None: "from scratchflow.minibatch import train_epochs as reference\n\n"
+                "def train_epochs(session, step, loss, x, c, X, C, epochs, batches):\n"
+                "    return reference(session, step, loss, x, c, X, C, epochs, batches)"
+            },
+        },
         {"activations_answer": {3: SF_GRADIENT}},
     ],
 }
@@ -163,6 +179,14 @@ HARD_CODED = {
             "activations_test",
         ),
         ("accuracy_answer", {0: "return 0.75"}, "accuracy_test"),
+        (
+            "minibatches_answer",
+            {
+                0: "order = rng.permutation(n)\nif n == 10:\n    return [order[:4], order[4:8], order[8:]]\n"
+                "if n == 8:\n    return [order[:4], order[4:]]\nreturn [order]"
+            },
+            "minibatches_test",
+        ),
     ],
 }
 
@@ -390,6 +414,22 @@ return h, params
 """
             },
             "accuracy_answer": {0: "return (np.argmax(probabilities, -1) == np.argmax(labels, -1)).mean()"},
+            "minibatches_answer": {
+                0: """
+indices = np.arange(n)
+rng.shuffle(indices)
+return [indices[i : i + batch_size] for i in range(0, n, batch_size)]
+"""
+            },
+            "train_epochs_answer": {
+                0: """
+history = []
+for _ in range(epochs):
+    losses = [session.run([loss, step], feed_dict={x: X[rows], c: C[rows]})[0] for rows in batches()]
+    history.append(np.sum(losses) / X.shape[0])
+return np.array(history)
+"""
+            },
         },
         {
             "activations_answer": {
@@ -412,6 +452,25 @@ return h, params
 """
             },
             "accuracy_answer": {0: "return float(np.sum(probabilities.argmax(1) == labels.argmax(1))) / len(labels)"},
+            "minibatches_answer": {
+                0: """
+order = rng.choice(n, size=n, replace=False)
+count = -(-n // batch_size)
+return np.array_split(order, [batch_size * k for k in range(1, count)])
+"""
+            },
+            "train_epochs_answer": {
+                0: """
+history = np.empty(epochs)
+for epoch in range(epochs):
+    total = 0.0
+    for rows in batches():
+        batch_loss, _ = session.run([loss, step], {x: X[rows], c: C[rows]})
+        total += batch_loss
+    history[epoch] = total / len(X)
+return history
+"""
+            },
         },
     ],
     "06_tensorflow": [

@@ -165,7 +165,7 @@ def code_of(cell):
     return "".join(cell["source"])
 
 
-TRAINERS = {"fit", "trange", "tqdm"}  # sf.train.fit and tqdm's loops show a progress bar
+TRAINERS = {"fit", "train_epochs", "trange", "tqdm"}  # sf.train.fit, train_epochs and tqdm show a bar
 
 
 def long_cells(sources):

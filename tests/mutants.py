@@ -1,6 +1,31 @@
 """Plausible wrong answers per chapter: (answer cell, wrong code, test cell that must fail, and a
 regex the failure message must match, so the learner is told what is wrong)."""
 
+TRAIN_EPOCHS_PER_BATCH = """
+history = []
+for _ in range(epochs):
+    losses = [session.run([loss, step], {x: X[rows], c: C[rows]})[0] for rows in batches()]
+    history.append(np.mean(losses))
+return np.array(history)
+"""
+
+TRAIN_EPOCHS_LOSS_AFTER = """
+history = np.zeros(epochs)
+for epoch in range(epochs):
+    for rows in batches():
+        session.run(step, {x: X[rows], c: C[rows]})
+        history[epoch] += session.run(loss, {x: X[rows], c: C[rows]})
+return history / len(X)
+"""
+
+TRAIN_EPOCHS_FULL_FEED = """
+history = np.zeros(epochs)
+for epoch in range(epochs):
+    for rows in batches():
+        history[epoch] += session.run([loss, step], {x: X, c: C})[0]
+return history / len(X)
+"""
+
 RECURSIVE_ORDER = """
 order, visited = [], set()
 def visit(node):
@@ -334,6 +359,34 @@ MUTANTS = {
             "accuracy_test",
             r"3 are right: wrong values",
         ),
+        (
+            "minibatches_answer",
+            "order = rng.permutation(n)\n"
+            "return [order[i : i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]",
+            "minibatches_test",
+            r"batch sizes for 10 examples in batches of 4 \(keep the last, smaller batch\)",
+        ),
+        (
+            "minibatches_answer",
+            "order = rng.permutation(n)\nreturn [order[i : i + batch_size] for i in range(0, n + 1, batch_size)]",
+            "minibatches_test",
+            r"8 examples in batches of 4 \(no empty batch at the end\)",
+        ),
+        (
+            "minibatches_answer",
+            "return [np.arange(n)[i : i + batch_size] for i in range(0, n, batch_size)]",
+            "minibatches_test",
+            r"the order is shuffled",
+        ),
+        (
+            "minibatches_answer",
+            "order = np.random.permutation(n)\nreturn [order[i : i + batch_size] for i in range(0, n, batch_size)]",
+            "minibatches_test",
+            r"the same seed gives the same batches \(draw the order from rng, not from np.random\)",
+        ),
+        ("train_epochs_answer", TRAIN_EPOCHS_PER_BATCH, "train_epochs_test", r"divided by len\(X\)\): wrong values"),
+        ("train_epochs_answer", TRAIN_EPOCHS_LOSS_AFTER, "train_epochs_test", r"taken before each step"),
+        ("train_epochs_answer", TRAIN_EPOCHS_FULL_FEED, "train_epochs_test", r"two batches.*wrong values"),
     ],
     "06_tensorflow": [
         (

@@ -1,4 +1,6 @@
-"""Datasets, generated offline from a seed, so every run sees the same points."""
+"""Datasets: generated offline from a seed, so every run sees the same points, and one real set."""
+
+from pathlib import Path
 
 import numpy as np
 
@@ -53,3 +55,28 @@ def moons(n=200, noise=0.2, seed=0):
     rng.shuffle(order)
     X, y = X[order], y[order]
     return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def digits(test_fraction=0.25, seed=0):
+    """The 8×8 handwritten digits (UCI, CC BY 4.0; see scratchflow/data/README.md), split into a
+    training and a test set, stratified: each digit keeps its share in both, chosen by a seeded
+    shuffle.
+
+    Returns X_train, C_train, X_test, C_test: rows of 64 pixels scaled to [0, 1] (reshape a row to
+    (8, 8) to see it) and one-hot labels with 10 columns (argmax gives the digit).
+    """
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"digits: test_fraction must be between 0 and 1, got {test_fraction!r}")
+    with np.load(Path(__file__).parent / "data" / "digits.npz") as data:
+        images, labels = data["images"], data["labels"]
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for digit in range(10):
+        rows = rng.permutation(np.flatnonzero(labels == digit))
+        cut = round(len(rows) * test_fraction)
+        test.append(rows[:cut])
+        train.append(rows[cut:])
+    train, test = rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+    X = images.reshape(len(images), 64) / 16.0
+    C = np.eye(10)[labels]
+    return X[train], C[train], X[test], C[test]

@@ -3,10 +3,13 @@
 import numpy as np
 from tqdm.auto import trange
 
+from .minibatch import minibatches, train_epochs
 from .missing import report_missing
 from .optimizers import AdamOptimizer, GradientDescentOptimizer, MomentumOptimizer, Optimizer
 
-__all__ = ["AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "fit"]
+__all__ = [
+    "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "fit", "minibatches", "train_epochs",
+]  # fmt: skip
 
 
 def fit(session, train_op, loss, feed_dict, steps, progress=True, description="training"):
