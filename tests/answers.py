@@ -153,7 +153,8 @@ SHORTCUTS = {
 }
 
 HARD_CODED = {
-    # (answer cell, {region: code}, test cell): passes the visible tests, not the hidden ones
+    # (answer cell, {region: code}, test cell[, what the feedback says, "wrong values" if not given]):
+    # passes the visible tests, not the hidden ones
     "01_computational_graphs": [
         (
             "add_answer",
@@ -186,6 +187,7 @@ HARD_CODED = {
                 "if n == 8:\n    return [order[:4], order[4:]]\nreturn [order]"
             },
             "minibatches_test",
+            r"the batch sizes for 37 examples in batches of 5: expected shape \(8,\), got shape \(1,\)",
         ),
     ],
 }

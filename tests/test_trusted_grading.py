@@ -37,8 +37,8 @@ def a_class(chapter):
         students[f"delegation{i}"] = (submission(answers), set(answers), DELEGATION_SAYS)
     for i, (answer, regions, _test, says) in enumerate(SHORTCUTS.get(chapter, [])):
         students[f"shortcut{i}"] = (submission({answer: regions}), {answer}, says)
-    for i, (answer, regions, _test) in enumerate(HARD_CODED.get(chapter, [])):
-        students[f"hardcoded{i}"] = (submission({answer: regions}), {answer}, "wrong values")
+    for i, (answer, regions, _test, *says) in enumerate(HARD_CODED.get(chapter, [])):
+        students[f"hardcoded{i}"] = (submission({answer: regions}), {answer}, says[0] if says else "wrong values")
     for i, answers in enumerate(ALTERNATIVES.get(chapter, [])):
         students[f"alternative{i}"] = (submission(answers), set(), None)
     return students, source_path.name, points_of_test_cells(source)
