@@ -331,8 +331,32 @@ def test_chapter_6_tf1_program_runs_unchanged_on_both_and_agrees():
         (lambda tf: tf.train.MomentumOptimizer(0.125, 0.875), 1e-12),
         (lambda tf: tf.train.AdamOptimizer(0.02), 1e-5),
     ]:
-        ours, our_accuracy = program(sf, X, C, initial, make)
-        theirs, their_accuracy = program(tf1, X, C, initial, make)
+        ours, (_, our_accuracy) = program(sf, X, C, initial, make)
+        theirs, (_, their_accuracy) = program(tf1, X, C, initial, make)
         assert ours[-1] < ours[0] - 0.1, "the program does not train"
         np.testing.assert_allclose(ours, theirs, rtol=tolerance)
         assert our_accuracy == their_accuracy
+
+
+def test_chapter_6_tf1_program_trains_the_digits_alike_on_both():
+    """Issue 12: the digits network, same start and same mini-batches, in scratchflow and TF1."""
+    program = chapter_6_program()
+    X_train, C_train, X_test, C_test = sf.datasets.digits()
+    start = np.random.RandomState(0)
+    initial = [start.randn(64, 32) / 8.0, np.zeros(32), start.randn(32, 10) / np.sqrt(32), np.zeros(10)]
+    shuffle = np.random.default_rng(0)
+    plan = [sf.train.minibatches(len(X_train), 32, shuffle) for _ in range(5)]
+    runs = []
+    for tf in (sf, tf1):
+        epochs = iter(plan)
+        runs.append(
+            program(
+                tf, X_train, C_train, initial, lambda tf: tf.train.GradientDescentOptimizer(0.5), epochs=5,
+                batches=lambda epochs=epochs: next(epochs), activation="tanh", evaluate_on=(X_test, C_test),
+            )
+        )  # fmt: skip
+    (ours, (our_loss, our_accuracy)), (theirs, (their_loss, their_accuracy)) = runs
+    assert len(ours) == 5 * 43
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    np.testing.assert_allclose(our_loss, their_loss, rtol=1e-9)
+    assert our_accuracy == their_accuracy and our_accuracy > 0.9
