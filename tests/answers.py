@@ -187,7 +187,7 @@ HARD_CODED = {
                 "if n == 8:\n    return [order[:4], order[4:]]\nreturn [order]"
             },
             "minibatches_test",
-            r"the batch sizes for 37 examples in batches of 5: expected shape \(8,\), got shape \(1,\)",
+            r"the batch sizes for 37 examples in batches of 5: expected an array of shape \(8,\), got shape \(1,\)",
         ),
     ],
 }

@@ -301,3 +301,18 @@ def test_gradient_checker_lets_an_unfinished_exercise_say_so():
     # A learner's blank exercise shows NotImplementedError, not an AssertionError about it.
     with pytest.raises(NotImplementedError):
         sf.check_gradient(lambda a: sf.negative(a), [np.ones(3)], gradient=unfinished)
+
+
+def test_shape_message_advises_summing_only_where_the_input_was_broadcast():
+    with pytest.raises(AssertionError, match=r"the input was broadcast, so sum over the broadcast axes\)"):
+        sf.check_gradient(sf.add, [N, np.ones(3)], gradient=add_gradient_without_broadcast_sum)
+    a, b = np.ones((2, 3)), np.ones((3, 4))
+    transposed = lambda op, grad, inputs, output: [inputs[1] @ grad.T, grad.T @ inputs[0]]  # noqa: E731
+    with pytest.raises(AssertionError, match=r"has shape \(3, 2\) but its input has shape \(2, 3\) \(a gradient") as e:
+        sf.check_gradient(sf.matmul, [a, b], gradient=transposed)
+    assert "broadcast" not in str(e.value)
+
+
+def test_a_scalar_is_asked_for_as_a_single_number():
+    with pytest.raises(AssertionError, match=r"expected a single number \(shape \(\)\), got shape \(1,\)"):
+        sf.checks.check_close([1.0], 1.0, "case")

@@ -60,7 +60,10 @@ def test_matching_records_earn_every_point():
         ([close("t1", 0, [1.0, 2.0]), close("t2", 0, 5.0)], "not checked, because the test cell stopped after 1 of 2"),
         (SOLUTION[:2] + [close("t1", 2, [0.0])] + SOLUTION[2:], "1 more check(s) recorded"),
         ([close("t1", 0, [1.0, 2.5]), SOLUTION[1], SOLUTION[2]], "first at index (1,): expected 2, got 2.5"),
-        ([close("t1", 0, [1.0, 2.0, 3.0]), SOLUTION[1], SOLUTION[2]], "expected shape (2,), got shape (3,)"),
+        (
+            [close("t1", 0, [1.0, 2.0, 3.0]), SOLUTION[1], SOLUTION[2]],
+            "expected an array of shape (2,), got shape (3,)",
+        ),
         ([close("t1", 1, [[3.0]]), close("t1", 0, [1.0, 2.0]), SOLUTION[2]], "records out of order"),
         ([close("t1", 0, None), SOLUTION[1], SOLUTION[2]], "got None"),
         ([close("t1", 0, ...), SOLUTION[1], SOLUTION[2]], "got not a number: ellipsis"),

@@ -20,6 +20,7 @@ import nbformat
 import numpy as np
 
 from scratchflow import record
+from scratchflow.checks import shape_in_words
 
 CHECKS_WITH_EXPECTED = {"check_close": 1}  # the check's name -> position of its `expected` argument
 SEED = "import random as _r, numpy as _n\n_r.seed(0)\n_n.random.seed(0)\n"
@@ -222,9 +223,9 @@ def _close(case, want, got, rtol, atol):
         return f"{case}: the solution has no value here (ask your instructor)"
     if value is None:
         what = got.get("error", "nothing") if isinstance(got, dict) else "nothing"
-        return f"{case}: expected a number or an array of shape {expected.shape}, got {what}"
+        return f"{case}: expected {shape_in_words(expected.shape)}, got {what}"
     if value.shape != expected.shape:
-        return f"{case}: expected shape {expected.shape}, got shape {value.shape}"
+        return f"{case}: expected {shape_in_words(expected.shape)}, got shape {value.shape}"
     bad = ~np.isclose(value, expected, rtol=float(rtol), atol=float(atol), equal_nan=True)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])

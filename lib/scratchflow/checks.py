@@ -27,7 +27,7 @@ def check_close(got, expected, case, rtol=1e-6, atol=1e-9):
         raise AssertionError(f"{case}: expected a number or an array, got {got!r} ({type(got).__name__})") from None
     if got_arr.shape != expected.shape:
         raise AssertionError(
-            f"{case}: expected an array of shape {expected.shape}, got shape {got_arr.shape}.\n"
+            f"{case}: expected {shape_in_words(expected.shape)}, got shape {got_arr.shape}.\n"
             f"expected:\n{_fmt(expected)}\ngot:\n{_fmt(got_arr)}"
         )
     bad = ~np.isclose(got_arr, expected, rtol=rtol, atol=atol, equal_nan=True)
@@ -129,3 +129,8 @@ def _record_order(order, fetch, case):
     graph = [[index[inp.name] for inp in nodes[name].input_nodes] for name in names]
     positions = [index.get(node.name, -1) if hasattr(node, "input_nodes") else -1 for node in order]
     record.write("order", case, names=names, fetch=index[fetch.name], graph=graph, order=positions)
+
+
+def shape_in_words(shape):
+    """ "a single number (shape ())" or "an array of shape (2, 3)": what a learner is asked for."""
+    return "a single number (shape ())" if tuple(shape) == () else f"an array of shape {tuple(shape)}"

@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import record
+from .checks import shape_in_words
 from .gradients import compute_gradients, gradient_function
 from .graph import Graph
 from .guard import Delegation, forward_pass_banned
@@ -102,13 +103,18 @@ def _numerical(f, x, eps):
 
 def _compare(got, expected, what, rtol, atol):
     if got is None:
-        raise AssertionError(f"{what}: got None, expected an array of shape {expected.shape}")
+        raise AssertionError(f"{what}: got None, expected {shape_in_words(expected.shape)}")
     got = np.asarray(got, dtype=np.float64)
     if got.shape != expected.shape:
+        # The advice on broadcasting only where the input could have been broadcast to that shape.
+        try:
+            broadcast = np.broadcast_shapes(expected.shape, got.shape) == got.shape
+        except ValueError:
+            broadcast = False
         raise AssertionError(
             f"{what}: the gradient has shape {got.shape} but its input has shape {expected.shape} "
-            "(a gradient always has the shape of what it differentiates with respect to; "
-            "after broadcasting, sum over the broadcast axes)"
+            "(a gradient always has the shape of what it differentiates with respect to"
+            + ("; the input was broadcast, so sum over the broadcast axes)" if broadcast else ")")
         )
     bad = np.abs(got - expected) > atol + rtol * np.abs(expected)
     if bad.any():
