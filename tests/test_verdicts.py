@@ -151,3 +151,23 @@ def test_values_survive_the_json_round_trip():
     values = np.array([[1.5, np.nan], [np.inf, -np.inf]])
     back = record.decode(json.loads(json.dumps(record.encode(values))))
     assert back.shape == (2, 2) and np.array_equal(back, values, equal_nan=True)
+
+
+def test_trusted_run_is_retried_with_the_long_timeout_only_when_a_cell_timed_out(tmp_path, monkeypatch):
+    from nbclient.exceptions import CellTimeoutError
+
+    solution = tmp_path / "solution.ipynb"
+    solution.write_text("{}")
+    calls = []
+
+    def run(path, timeout):
+        calls.append(timeout)
+        if len(calls) == 1:
+            raise CellTimeoutError("a lost message")
+        return [{"kind": "check"}]
+
+    monkeypatch.setattr(verdicts, "_run_solution", run)
+    assert verdicts.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
+    assert calls == [verdicts.FIRST_TRY_TIMEOUT, 600]
+    assert verdicts.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
+    assert len(calls) == 2, "the records are cached"

@@ -129,7 +129,7 @@ def grade(args):
         def run(student):
             worker = slots.get()
             try:
-                return student, _grade_one(course, out, args, student, worker, judge)
+                return student, _grade_twice_if_timed_out(course, out, args, student, worker, judge)
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
                 return student, _row(
@@ -270,6 +270,17 @@ def _nbgrader(course, *args, required=True):
 
 def _env():
     return dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+
+
+def _grade_twice_if_timed_out(course, out, args, student, worker, judge):
+    """Now and then a kernel and its client both sit idle mid-cell (a lost message) until the cell's
+    time limit: a student whose cell timed out is graded once more, and the second result stands
+    (an answer that really loops forever times out again)."""
+    row = _grade_one(course, out, args, student, worker, judge)
+    if row["status"] == "timeout":
+        log.warning("%s: %s; grading once more", student, row["detail"])
+        row = _grade_one(course, out, args, student, worker, judge)
+    return row
 
 
 def _grade_one(course, out, args, student, worker, judge):
