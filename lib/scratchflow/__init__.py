@@ -26,6 +26,7 @@ from .missing import report_missing
 from .nn_ops import relu, sigmoid, softmax, tanh
 from .nodes import Node, Operation, Variable, constant, placeholder
 from .order import topological_order
+from .progress_table import progress
 from .session import Session
 
 # The names TensorFlow 1 code can use unchanged (`import scratchflow as tf`), beside tf.nn.*,
@@ -43,7 +44,7 @@ __all__ = [
     "check_gradient", "check_graph_gradients", "checks", "compute_gradients", "constant", "datasets",
     "divide", "draw_graph", "equal", "exp", "float16", "float32", "float64", "get_default_graph",
     "global_variables_initializer", "gradient_function", "gradients", "int32", "int64", "layers", "log",
-    "math", "matmul", "multiply", "negative", "nn", "numerical_gradient", "ones", "placeholder", "plot",
+    "math", "matmul", "multiply", "negative", "nn", "numerical_gradient", "ones", "placeholder", "plot", "progress",
     "random_normal", "random_uniform", "reduce_mean", "reduce_sum", "relu", "reset_default_graph", "reshape",
     "set_random_seed", "sigmoid", "softmax", "square", "subtract", "tanh", "topological_order", "train",
     "transpose", "uint8", "zeros",
