@@ -18,6 +18,8 @@ from course import CHAPTERS, ENV, ROOT, notebooks
 from lab import TOKEN, get, running_lab
 
 HAS_PLOTS = {c for c in CHAPTERS if not c.startswith("06")}  # chapter 6 compares numbers and speeds
+# Figures worth a screenshot of their own, by cell id.
+FIGURES = {"05_multi_layer_perceptrons": ("digits-show", "digits-train", "digits-errors")}
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +88,10 @@ def test_solution_notebook_in_the_browser(chapter, course, lab, chromium):
         for i in long:  # decided from what the cell does, never from how long this machine took
             assert cells.nth(i).locator(".widget-hprogress").count() > 0, f"cell {i} trains without a progress bar"
         _record(chapter, wall, b.cell_seconds(nb))
+        for cell_id in FIGURES.get(chapter, ()):
+            (index,) = [i for i, c in enumerate(nb["cells"]) if c.get("id") == cell_id]
+            assert cells.nth(index).locator(".jp-OutputArea-output img").count() > 0, f"{cell_id} shows no figure"
+            b.screenshot(page, f"{chapter}-{cell_id}", cells.nth(index).locator(".jp-OutputArea-output img").last)
 
         sliders = page.locator(".jp-Notebook .jp-Cell:has(.widget-slider)")
         assert sliders.count() > 0, "no widget panel with a slider rendered"
@@ -151,3 +157,26 @@ def test_instructors_get_them_with_make_instructor(course, tmp_path, chromium):
         items = nbgrader_menu(chromium, base)
         assert any(i.startswith("Formgrader") for i in items) and "Assignment List" in items, items
         assert "Manage Assignments" in get(base, "/formgrader")
+
+
+def test_progress_table_in_a_notebook(course, lab, chromium):
+    """sf.progress() in a learner's folder (here: chapter 2, untouched) shows its coloured table."""
+    folder = course / "progress"
+    shutil.copytree(course / "notebooks" / "02_perceptrons", folder / "02_perceptrons")
+    nb = {
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": "import scratchflow as sf\n\nsf.progress()"}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }  # fmt: skip
+    (folder / "progress.ipynb").write_text(json.dumps(nb))
+    page = b.open_notebook(chromium, lab, TOKEN, "progress/progress.ipynb")
+    try:
+        b.run_all(page)
+        table = page.locator(".jp-OutputArea-output table")
+        table.wait_for(timeout=120_000)
+        text = table.inner_text()
+        assert "Exercise 2 · softmax" in text and "not started" in text and "0/5" in text, text
+        b.screenshot(page, "progress-table", table)
+    finally:
+        page.close()

@@ -73,8 +73,8 @@ def chapter_progress(path, timeout=300):
             status = "passes"
             if errors:
                 status = "not started" if errors[0].ename == "NotImplementedError" else "fails"
-            message = f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:160] if errors else ""
-            name = heading or meta["grade_id"]
+            message = f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:160] if status == "fails" else ""
+            name = (heading or meta["grade_id"]).replace("`", "")
             exercises.append(Exercise(Path(path).parent.name, name, float(meta.get("points", 0)), status, message))
     return exercises
 
