@@ -56,28 +56,19 @@ CASES = [
 ]
 
 
-def run_tf1(build, x_value, y_value):
-    """The value of `build` and the gradients of its sum w.r.t. x and y, in tf.compat.v1 graph mode."""
-    with tf1.Graph().as_default():
-        x, y = tf1.placeholder(tf1.float64), tf1.placeholder(tf1.float64)
-        z = build(tf1, x, y)
-        grads = [g for g in tf1.gradients(z, [x, y]) if g is not None]
-        with tf1.Session() as session:
-            return session.run([z, *grads], {x: x_value, y: y_value})
-
-
-def run_sf(build, x_value, y_value):
-    with sf.Graph().as_default():
-        x, y = sf.placeholder(sf.float64), sf.placeholder(sf.float64)
-        z = build(sf, x, y)
-        grads = [g for g in sf.gradients(z, [x, y]) if g is not None]
-        with sf.Session() as session:
+def run(tf, build, x_value, y_value):
+    """The value of `build` and the gradients of its sum w.r.t. x and y, in `tf` (graph mode)."""
+    with tf.Graph().as_default():
+        x, y = tf.placeholder(tf.float64), tf.placeholder(tf.float64)
+        z = build(tf, x, y)
+        grads = [g for g in tf.gradients(z, [x, y]) if g is not None]
+        with tf.Session() as session:
             return session.run([z, *grads], {x: x_value, y: y_value})
 
 
 @pytest.mark.parametrize("name, build, x, y", CASES, ids=[c[0] for c in CASES])
 def test_op_and_its_gradient_agree_with_tensorflow_1(name, build, x, y):
-    ours, theirs = run_sf(build, x, y), run_tf1(build, x, y)
+    ours, theirs = run(sf, build, x, y), run(tf1, build, x, y)
     assert len(ours) == len(theirs), f"{name}: TF has {len(theirs) - 1} gradients, scratchflow {len(ours) - 1}"
     for what, got, want in zip(["value", "∂/∂x", "∂/∂y"], ours, theirs, strict=False):
         assert np.shape(got) == np.shape(want), f"{name} {what}: shape {np.shape(got)}, TF {np.shape(want)}"

@@ -12,11 +12,9 @@ from .order import topological_order
 
 
 class _Gradients(Operation):
-    def __init__(self, ys, xs):
-        self.order = topological_order(ys)
-        super().__init__(*self.order, name="gradients")
-        self.ys, self.xs = ys, xs
-        self.reach = _reach(self.order, xs)
+    def __init__(self, ys, xs, order, reach):
+        super().__init__(*order, name="gradients")
+        self.order, self.reach, self.ys, self.xs = order, reach, ys, xs
 
     def compute(self, *values):
         values = dict(zip(self.order, values, strict=True))
@@ -48,11 +46,12 @@ def gradients(ys, xs):
     """A list with, for each x of `xs`, a node computing ∂(sum of `ys`)/∂x, or None where `ys` does
     not depend on x (as tf.gradients). `ys` and `xs` are nodes or lists of nodes."""
     ys, xs = _as_list(ys, "ys"), _as_list(xs, "xs")
-    reach = _reach(topological_order(ys), xs)
+    order = topological_order(ys)
+    reach = _reach(order, xs)
     connected = [x for x in xs if x in reach and _leads_to(x, ys, reach)]
     if not connected:
         return [None] * len(xs)
-    op, picks = _Gradients(ys, connected), {}
+    op, picks = _Gradients(ys, connected, order, reach), {}
     for i, x in enumerate(connected):
         picks.setdefault(x, _Pick(op, i))
     return [picks.get(x) for x in xs]
