@@ -35,7 +35,7 @@ test-under-load:
 # The contributor's inner loop (a few minutes): lint, the library, the release sync, the grading
 # machinery without kernels, and the grading power of one chapter (CHAPTER=04 by default).
 FAST_TESTS := test_core test_gradients test_checks test_guard test_verdicts test_mlp test_release_sync \
-  test_notebook_hygiene test_review test_grade_units test_datasets
+  test_notebook_hygiene test_review test_grade_units test_datasets test_lms test_deploy
 check: $(VENV)/.dev
 	ruff check lib tests benchmarks
 	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2" $(FAST_TESTS:%=tests/%.py)
@@ -64,10 +64,12 @@ $(VENV)/.dev: $(VENV)/.lab requirements-dev.txt
 	@$(PIP) -r requirements-dev.txt $(QUIET)
 	@touch $@
 
-# Debian packages the tests need: bubblewrap (the grading sandbox) and chromium (the browser tests).
+# Debian packages the tests need: bubblewrap (the grading sandbox), chromium (the browser tests) and
+# postgresql (a throwaway server for the sharded gradebook; its programs are not on PATH).
 DEBS := bubblewrap:bwrap chromium:chromium
 system-deps:
 	@need=""; for d in $(DEBS); do command -v $${d#*:} >/dev/null || need="$$need $${d%%:*}"; done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need="$$need postgresql"; \
 	if [ -n "$$need" ]; then \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 	  echo "installing the Debian packages$$need"; \

@@ -29,3 +29,18 @@ def test_an_answer_that_always_times_out_keeps_its_timeout(monkeypatch):
     monkeypatch.setattr(grade, "_grade_one", lambda *args: calls.append(args) or row)
     assert grade._grade_twice_if_timed_out("course", "out", "args", "cy", 0, "judge")["status"] == "timeout"
     assert len(calls) == 2
+
+
+def test_submissions_are_found_in_both_layouts(tmp_path):
+    """SUBMISSIONS/<student>/<notebook>, and nbgrader's submitted/<student>/<assignment>/<notebook>."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for path in (tmp_path / "ada" / "ch.ipynb", tmp_path / "bob" / "01_x" / "ch.ipynb"):
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    (tmp_path / "cy" / "01_x").mkdir(parents=True)
+    found = grade._collect(tmp_path, "ch.ipynb", grade.DEFAULT_PATTERN, tmp_path, "01_x")
+    assert found["ada"] == (tmp_path / "ada" / "ch.ipynb", None)
+    assert found["bob"] == (tmp_path / "bob" / "01_x" / "ch.ipynb", None)
+    assert found["cy"] == (None, ("missing", "no ch.ipynb in the student's folder"))

@@ -1,14 +1,21 @@
 """dlfs-grade: grade a class's submissions of one chapter, safely, losing nothing.
 
-    dlfs-grade ASSIGNMENT SUBMISSIONS --out OUTDIR [--timeout SECONDS] [--jobs N]
+    dlfs-grade ASSIGNMENT SUBMISSIONS --out OUTDIR [--timeout SECONDS] [--jobs N] [--db URL] [--shard K/N]
+    dlfs-grade ASSIGNMENT --export --out OUTDIR [--db URL]
+    ... [--lms canvas|moodle --roster ROSTER.csv]
 
-SUBMISSIONS is a directory with one folder per student (SUBMISSIONS/<student_id>/<notebook>.ipynb)
+SUBMISSIONS is a directory with one folder per student (SUBMISSIONS/<student_id>/<notebook>.ipynb,
+or nbgrader's collected submitted/<student_id>/<assignment>/<notebook>.ipynb)
 or a .zip from an LMS whose files are named <student_id>_<anything>_<notebook>.ipynb (the pattern
 is --pattern, a regular expression with the groups student_id and file_id, read by nbgrader's
 FileNameCollectorPlugin). OUTDIR gets grades.csv (student_id, score, max_score, status, detail),
 feedback/<student_id>/*.html, logs/ and the nbgrader course with its gradebook (backed up in
 backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox; the points
 are decided outside it, from the values it recorded (dlfs.verdicts).
+
+--db puts the gradebook at any SQLAlchemy URL (a PostgreSQL server several machines share); --shard
+K/N grades only the K-th of N disjoint slices of the students, so N machines grade one class at
+once; --export writes grades.csv from the gradebook alone; --lms writes the file an LMS imports.
 """
 
 import argparse
@@ -31,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlfs import review, sandbox, trusted, verdicts
+from dlfs import gradebook, lms, review, sandbox, trusted, verdicts
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 DEFAULT_PATTERN = r"(?:.*/)?(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)"
@@ -47,8 +54,13 @@ class Refused(Exception):
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        rows = grade(args)
-    except Refused as why:
+        rows = export(args) if args.export else grade(args)
+        if args.lms:
+            written = lms.write(
+                args.lms, rows, args.roster, Path(args.out), args.assignment, args.lms_assignment_id, args.lms_key
+            )
+            print(written)
+    except (Refused, lms.RosterError) as why:
         print(f"dlfs-grade: {why}", file=sys.stderr)
         return 2
     counts = {}
@@ -61,7 +73,7 @@ def main(argv=None):
 def _parser():
     p = argparse.ArgumentParser(prog="dlfs-grade", description=__doc__.split("\n\n")[0])
     p.add_argument("assignment", help="a chapter folder, e.g. 04_gradient_descent_backpropagation")
-    p.add_argument("submissions", help="a folder with one folder per student, or an LMS .zip")
+    p.add_argument("submissions", nargs="?", help="a folder with one folder per student, or an LMS .zip")
     p.add_argument("--out", required=True, help="where grades.csv, feedback/ and the gradebook go")
     p.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per notebook (default 600)")
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
@@ -71,10 +83,52 @@ def _parser():
     p.add_argument("--course", default=str(ROOT), help="the course repository (default: this one)")
     p.add_argument("--course-dir", help="the nbgrader course folder with the gradebook (default: OUTDIR/course)")
     p.add_argument("--unsafe", action="store_true", help="grade without the sandbox (trusted notebooks only)")
+    p.add_argument("--db", help="the gradebook's SQLAlchemy URL (default: SQLite in the course folder)")
+    p.add_argument("--shard", help="K/N: grade only the K-th of N disjoint slices of the students")
+    p.add_argument("--export", action="store_true", help="write grades.csv from the gradebook alone; grade no one")
+    p.add_argument("--lms", choices=lms.FORMATS, help="also write the grades as this LMS imports them")
+    p.add_argument("--roster", help="the LMS's own export of the class (CSV), for --lms")
+    p.add_argument("--lms-assignment-id", help="Canvas: the assignment's id, so the import updates it")
+    p.add_argument("--lms-key", help="the roster column holding the student ids (default: see dlfs.lms)")
     return p
 
 
+def _settings(args):
+    """Check what the command line asks for: (shard, gradebook URL, course folder)."""
+    if args.export == bool(args.submissions):
+        raise Refused("give either SUBMISSIONS (to grade) or --export (to write grades.csv from the gradebook)")
+    if args.lms and not args.roster:
+        raise Refused(f"--lms {args.lms} needs --roster, the class list exported from {args.lms}")
+    if args.lms_assignment_id and args.lms != "canvas":
+        raise Refused("--lms-assignment-id is for --lms canvas")
+    try:
+        shard = gradebook.parse_shard(args.shard) if args.shard else None
+        course_dir = Path(args.course_dir or Path(args.out) / "course").resolve()
+        return shard, gradebook.url_of(args.db, course_dir), course_dir
+    except ValueError as error:
+        raise Refused(str(error)) from None
+
+
+def export(args):
+    """grades.csv (the whole class, every shard's students) from the gradebook alone."""
+    _, url, course_dir = _settings(args)
+    out = Path(args.out).resolve()
+    if not args.db and not (course_dir / "gradebook.db").exists():
+        raise Refused(f"no gradebook at {course_dir / 'gradebook.db'}: grade first, or give --db or --course-dir")
+    rows = gradebook.load(url, args.assignment)
+    if not rows:
+        raise Refused(f"the gradebook {gradebook.shown(url)} has no grades for {args.assignment}")
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "grades.csv").exists():
+        backup = out / "backups" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        backup.mkdir(parents=True)
+        shutil.copy2(out / "grades.csv", backup / "grades.csv")
+        (out / "grades.csv").unlink()
+    return _write_grades(out / "grades.csv", rows)
+
+
 def grade(args):
+    shard, url, course_dir = _settings(args)
     course_repo = Path(args.course).resolve()
     source = course_repo / "solutions" / args.assignment
     if not (source.is_dir() and list(source.glob("*.ipynb"))):
@@ -95,11 +149,13 @@ def grade(args):
     _log_to(out / "logs" / f"{stamp}.log")
     notebook = sorted(source.glob("*.ipynb"))[0].name
     log.info("grading %s (%s) from %s into %s", args.assignment, notebook, args.submissions, out)
+    log.info("gradebook %s%s", gradebook.shown(url), f", shard {args.shard}" if shard else "")
+    os.environ[gradebook.URL_VARIABLE] = url  # for nbgrader's processes; the sandbox clears a kernel's environment
 
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
-        found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp))
-        course_dir = Path(args.course_dir or out / "course").resolve()
-        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp)
+        found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
+        found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
+        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
         try:
             expected = verdicts.expected_records(course / "source" / args.assignment / notebook, out / "expected")
         except Exception as error:  # noqa: BLE001 (the instructor's notebook itself must run)
@@ -107,12 +163,13 @@ def grade(args):
                 f"the solution notebook failed in the trusted run: {type(error).__name__}: {error}"[:500]
             ) from None
         log.info("expected records: %d, test cells: %s", len(expected), points)
-        judge = {"expected": expected, "points": points, "notebook": notebook}
+        judge = {"expected": expected, "points": points, "notebook": notebook, "url": url}
         rows = {}
         to_grade = []
         for student, (path, problem) in sorted(found.items()):
             if problem:
                 rows[student] = _row(student, 0, None, *problem)
+                gradebook.save(url, args.assignment, [rows[student]])
                 continue
             target = course / "submitted" / student / args.assignment
             if target.exists():
@@ -128,6 +185,9 @@ def grade(args):
 
         def run(student):
             worker = slots.get()
+            # until this student's verdicts are in, the gradebook says so (a stopped run is visible)
+            pending = _row(student, 0, "", "grading", "stopped while grading; grade again")
+            gradebook.save(url, args.assignment, [pending])
             try:
                 return student, _grade_twice_if_timed_out(course, out, args, student, worker, judge)
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
@@ -138,17 +198,23 @@ def grade(args):
             finally:
                 slots.put(worker)
 
+        judged = set()  # students whose points in nbgrader's gradebook are the trusted verdicts'
         with ThreadPoolExecutor(args.jobs) as pool:
             for student, row in pool.map(run, to_grade):
                 if reviews[student]:  # a person decides; the score stands
                     row["detail"] = "; ".join(filter(None, [row["detail"], "review: " + "; ".join(reviews[student])]))
                 rows[student] = row
+                if row.pop("judged", False):
+                    judged.add(student)
+                gradebook.save(url, args.assignment, [row], judged=student in judged)
                 log.info(
                     "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
                 )
         # Feedback runs no student code: one nbgrader process for the whole batch.
         _feedback(course, out, args.assignment, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
-    max_score = _max_score(course, args.assignment)
+        gradebook.save(url, args.assignment, [r for s, r in rows.items() if s in judged], judged=True)
+        gradebook.save(url, args.assignment, [r for s, r in rows.items() if s not in judged])
+    max_score = gradebook.max_score(url, args.assignment)
     for row in rows.values():
         if row["max_score"] in ("", None):
             row["max_score"] = max_score
@@ -172,7 +238,7 @@ def _log_to(path):
     log.addHandler(handler)
 
 
-def _collect(submissions, notebook, pattern, tmp):
+def _collect(submissions, notebook, pattern, tmp, assignment):
     """{student_id: (notebook path, None) or (None, (status, detail))}. Inputs are only read."""
     if not submissions.exists():
         raise Refused(f"no such submissions folder or archive: {submissions}")
@@ -182,7 +248,9 @@ def _collect(submissions, notebook, pattern, tmp):
             if not STUDENT_ID.match(folder.name) or ".." in folder.name:
                 log.warning("skipped folder %r: not a valid student id", folder.name)
                 continue
-            candidates = [folder / notebook] if (folder / notebook).is_file() else sorted(folder.glob("*.ipynb"))
+            # SUBMISSIONS/<student>/<notebook>, or nbgrader's submitted/<student>/<assignment>/<notebook>
+            layouts = [folder / notebook, folder / assignment / notebook]
+            candidates = [p for p in layouts if p.is_file()][:1] or sorted(folder.glob("*.ipynb"))
             if not candidates:
                 found[folder.name] = (None, ("missing", f"no {notebook} in the student's folder"))
             else:
@@ -235,15 +303,19 @@ def _checked(path):
     return path, None
 
 
-def _prepare_course(out, course, course_repo, assignment, stamp):
+def _prepare_course(out, course, course_repo, assignment, stamp, url):
     (course / "source").mkdir(parents=True, exist_ok=True)
-    gradebook = course / "gradebook.db"
-    if gradebook.exists() or (out / "grades.csv").exists():
-        backup = out / "backups" / stamp
-        backup.mkdir(parents=True)
-        for path in (gradebook, out / "grades.csv"):
-            if path.exists():
-                shutil.copy2(path, backup / path.name)
+    backup = out / "backups" / stamp
+    for path in (course / "gradebook.db", out / "grades.csv"):
+        if path.exists():
+            backup.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, backup / path.name)
+    if not url.startswith("sqlite"):  # a server's gradebook: keep this assignment's grades as they were
+        with gradebook.setup_lock(url):
+            before = gradebook.load(url, assignment)
+        if before:
+            backup.mkdir(parents=True, exist_ok=True)
+            _write_grades(backup / f"gradebook-{assignment}.csv", before)
     if (course / "source" / assignment).exists():
         shutil.rmtree(course / "source" / assignment)
     shutil.copytree(course_repo / "solutions" / assignment, course / "source" / assignment)
@@ -251,11 +323,16 @@ def _prepare_course(out, course, course_repo, assignment, stamp):
     for path in sorted((course / "source" / assignment).glob("*.ipynb")):
         points.update(verdicts.rewrite_notebook(path))  # the test cells record; nothing expected is computed
     (course / "nbgrader_config.py").write_text(
+        "import os\n\n"
         "c = get_config()  # noqa: F821\n"
         "c.CourseDirectory.source_directory = 'source'\n"
-        "c.CourseDirectory.db_url = 'sqlite:///gradebook.db'\n"
+        f"c.CourseDirectory.course_id = {gradebook.COURSE_ID!r}\n"
+        f"# dlfs-grade --db sets {gradebook.URL_VARIABLE}; set it too to open this gradebook in formgrader\n"
+        f"c.CourseDirectory.db_url = os.environ.get({gradebook.URL_VARIABLE!r}, 'sqlite:///gradebook.db')\n"
     )
-    _nbgrader(course, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release")
+    with gradebook.setup_lock(url):  # shards on other machines set up the same assignment
+        _nbgrader(course, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release")
+        gradebook.ensure(url)
     return course, points
 
 
@@ -326,7 +403,7 @@ def _grade_one(course, out, args, student, worker, judge):
         child.join()
         return _row(student, 0, "", "timeout", f"the notebook ran longer than {args.timeout:g} s and was stopped")
     output = log_path.read_text()
-    score, max_score = _scores(course, args.assignment, student)
+    score, max_score = gradebook.scores(judge["url"], args.assignment, student)
     if score is None:
         last = [line for line in output.splitlines() if "Error" in line][-1:] or ["see the run log"]
         return _row(student, 0, "", "crashed", f"nbgrader could not grade it: {last[0][:200]}")
@@ -338,10 +415,10 @@ def _grade_one(course, out, args, student, worker, judge):
     status, detail = _execution_status(autograded, output)
     # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
     ran = time.monotonic()
-    trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"])
-    score, max_score = _scores(course, args.assignment, student)
+    trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"], judge["url"])
+    score, max_score = gradebook.scores(judge["url"], args.assignment, student)
     log.info("%s: autograded in %.2f s, judged in %.2f s", student, ran - started, time.monotonic() - ran)
-    return _row(student, score, max_score, status, detail)
+    return dict(_row(student, score, max_score, status, detail), judged=True)
 
 
 _context = None
@@ -392,24 +469,6 @@ def _execution_status(autograded, output):
     if "CellTimeoutError" in errors:
         return "timeout", "a cell ran longer than the per-cell limit and was interrupted (graded otherwise)"
     return "graded", ""
-
-
-def _scores(course, assignment, student):
-    from nbgrader.api import Gradebook, MissingEntry
-
-    try:
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-            submission = gb.find_submission(assignment, student)
-            return submission.score, submission.max_score
-    except MissingEntry:
-        return None, None
-
-
-def _max_score(course, assignment):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return gb.find_assignment(assignment).max_score
 
 
 def _feedback(course, out, assignment, students, rows):

@@ -4,11 +4,11 @@ its one error output, which the feedback shows (without the hidden tests' source
 
 import nbformat
 
-from dlfs import verdicts
+from dlfs import gradebook, verdicts
 from scratchflow import record
 
 
-def apply(course, assignment, notebook, student, expected, points):
+def apply(course, assignment, notebook, student, expected, points, url=None):
     """Judge the student's records; write scores and messages; return {grade_id: (points, messages)}."""
     from nbgrader.api import Gradebook
 
@@ -23,7 +23,7 @@ def apply(course, assignment, notebook, student, expected, points):
                 errors[cell.metadata["nbgrader"]["grade_id"]] = f"{failed[-1].ename}: {failed[-1].evalue}"[:400]
     got = verdicts.read_records(autograded / record.RECORDS)
     judged = verdicts.judge(expected, got, points, errors)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+    with Gradebook(url or f"sqlite:///{course / 'gradebook.db'}", course_id=gradebook.COURSE_ID) as gb:
         for grade_id, (earned, _messages) in judged.items():
             grade = gb.find_grade(grade_id, notebook.removesuffix(".ipynb"), assignment, student)
             grade.auto_score = earned
