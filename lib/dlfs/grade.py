@@ -185,10 +185,10 @@ def grade(args):
 
         def run(student):
             worker = slots.get()
-            # until this student's verdicts are in, the gradebook says so (a stopped run is visible)
-            pending = _row(student, 0, "", "grading", "stopped while grading; grade again")
-            gradebook.save(url, args.assignment, [pending])
             try:
+                # until this student's verdicts are in, the gradebook says so (a stopped run is visible)
+                pending = _row(student, 0, "", "grading", "stopped while grading; grade again")
+                gradebook.save(url, args.assignment, [pending])
                 return student, _grade_twice_if_timed_out(course, out, args, student, worker, judge)
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
