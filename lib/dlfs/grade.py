@@ -119,12 +119,17 @@ def export(args):
     if not rows:
         raise Refused(f"the gradebook {gradebook.shown(url)} has no grades for {args.assignment}")
     out.mkdir(parents=True, exist_ok=True)
-    if (out / "grades.csv").exists():
-        backup = out / "backups" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        backup.mkdir(parents=True)
-        shutil.copy2(out / "grades.csv", backup / "grades.csv")
-        (out / "grades.csv").unlink()
+    _backup(out / "backups" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f"), out / "grades.csv")
+    (out / "grades.csv").unlink(missing_ok=True)  # the gradebook holds the whole class: no merging
     return _write_grades(out / "grades.csv", rows)
+
+
+def _backup(folder, *paths):
+    """Copy each existing path into folder (made on first use) before a run changes it."""
+    for path in paths:
+        if path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, folder / path.name)
 
 
 def grade(args):
@@ -306,10 +311,7 @@ def _checked(path):
 def _prepare_course(out, course, course_repo, assignment, stamp, url):
     (course / "source").mkdir(parents=True, exist_ok=True)
     backup = out / "backups" / stamp
-    for path in (course / "gradebook.db", out / "grades.csv"):
-        if path.exists():
-            backup.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, backup / path.name)
+    _backup(backup, course / "gradebook.db", out / "grades.csv")
     if not url.startswith("sqlite"):  # a server's gradebook: keep this assignment's grades as they were
         with gradebook.setup_lock(url):
             before = gradebook.load(url, assignment)
