@@ -64,12 +64,14 @@ $(VENV)/.dev: $(VENV)/.lab requirements-dev.txt
 	@$(PIP) -r requirements-dev.txt $(QUIET)
 	@touch $@
 
-# Debian packages the tests need: bubblewrap (the grading sandbox), chromium (the browser tests) and
-# postgresql (a throwaway server for the sharded gradebook; its programs are not on PATH).
-DEBS := bubblewrap:bwrap chromium:chromium
+# Debian packages the tests need: bubblewrap (the grading sandbox), chromium (the browser tests),
+# postgresql (a throwaway server for the sharded gradebook; its programs are not on PATH), and for
+# the JupyterHub test npm (its proxy) and python3-venv (a venv every system user can execute).
+DEBS := bubblewrap:bwrap chromium:chromium npm:npm
 system-deps:
 	@need=""; for d in $(DEBS); do command -v $${d#*:} >/dev/null || need="$$need $${d%%:*}"; done; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need="$$need postgresql"; \
+	dpkg -s python3-venv >/dev/null 2>&1 || need="$$need python3-venv"; \
 	if [ -n "$$need" ]; then \
 	  sudo=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 	  echo "installing the Debian packages$$need"; \

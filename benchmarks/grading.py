@@ -2,11 +2,18 @@
 hostile ones), graded with --jobs 1 and --jobs 2, against the notebook's own execution time. The
 points come from the trusted comparison (dlfs.verdicts); the solution's run is part of the wall time.
 
-    .venv/bin/python benchmarks/grading.py [--students 60]
+    .venv/bin/python benchmarks/grading.py [--students 60] [--keep DIR]
+
+Besides the totals it prints, from the run logs, where each run's time went: the set-up (nbgrader's
+generate_assignment and the solution's trusted run), each kind of submission's mean time in
+nbgrader's autograde and in the judging, the submissions graded twice, and the feedback.
 """
 
 import argparse
 import copy
+import datetime
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -61,6 +68,7 @@ def own_execution_time(nb, repeats=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--keep", help="copy the runs' outputs (logs, gradebook, feedback) to this new folder")
     args = parser.parse_args()
     correct, wrong, hostile, graded = notebooks()
     kinds = [("correct", correct)] * 2 + [("wrong", wrong)] + list(hostile.items())
@@ -71,7 +79,7 @@ def main():
             (submissions / f"s{i:03d}-{kind}").mkdir(parents=True)
             nbformat.write(nb, submissions / f"s{i:03d}-{kind}" / NAME)
         own, own_graded = own_execution_time(correct), own_execution_time(graded)
-        rows, runs = {}, {}
+        rows, runs, breakdowns = {}, {}, {}
         for jobs in (1, 2):
             start = time.perf_counter()
             subprocess.run(
@@ -89,6 +97,9 @@ def main():
             )
             rows[jobs] = time.perf_counter() - start
             runs[jobs] = len(list(Path(f"{tmp}/out{jobs}/expected").glob("*.json")))
+            breakdowns[jobs] = breakdown(Path(f"{tmp}/out{jobs}"))
+        if args.keep:
+            shutil.copytree(tmp, args.keep)
     print(
         f"{args.students} submissions of {CHAPTER}; a correct notebook runs in {own:.2f} s as handed out and "
         f"{own_graded:.2f} s as graded (with its hidden tests), nbclient, no sandbox"
@@ -101,6 +112,42 @@ def main():
         print(f"| {jobs} | {wall:.1f} s | {60 * args.students / wall:.1f} | {per:.2f} s | {overhead:.2f} s |")
     print(f"--jobs 2 throughput / --jobs 1: {rows[1] / rows[2]:.2f}×")
     print(f"the solution's run (expected records) per grading run, by jobs: {runs}")
+    for jobs, lines in breakdowns.items():
+        print(f"\n--jobs {jobs}, from the run log:")
+        print("\n".join(lines))
+
+
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) \w+ (.*)$")
+
+
+def breakdown(out):
+    """Where a run's time went, read from its log (dlfs-grade's own lines, with their times)."""
+    entries = []
+    for line in next((out / "logs").glob("*.log")).read_text().splitlines():
+        match = STAMP.match(line)
+        if match:
+            when = datetime.datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f")
+            entries.append((when, match[2]))
+    start = entries[0][0]
+    setup = next(t for t, m in entries if m.startswith("expected records"))
+    ran, judged, twice, feedback = {}, {}, [], None
+    for _, message in entries:
+        student = re.match(r"s\d+-(\w+): ", message)
+        if student and (seconds := re.search(r"autograde ran ([\d.]+) s", message)):
+            ran.setdefault(student[1], []).append(float(seconds[1]))
+        if student and (seconds := re.search(r"judged in ([\d.]+) s", message)):
+            judged.setdefault(student[1], []).append(float(seconds[1]))
+        if "grading once more" in message:
+            twice.append(message.split(":")[0])
+        if seconds := re.match(r"feedback generated in ([\d.]+) s", message):
+            feedback = float(seconds[1])
+    lines = [f"  set-up (generate_assignment, the solution's trusted run): {(setup - start).total_seconds():.1f} s"]
+    for kind, times in sorted(ran.items()):
+        judging = f"judging {statistics.mean(judged[kind]):.2f} s" if kind in judged else "not judged"
+        lines.append(f"  {kind:8} ×{len(times):3}: autograde {statistics.mean(times):.2f} s, {judging} (means)")
+    lines.append(f"  graded twice (a timed-out cell): {', '.join(twice) or 'none'}")
+    lines.append(f"  feedback for the batch: {feedback} s")
+    return lines
 
 
 if __name__ == "__main__":

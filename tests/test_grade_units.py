@@ -44,3 +44,16 @@ def test_submissions_are_found_in_both_layouts(tmp_path):
     assert found["ada"] == (tmp_path / "ada" / "ch.ipynb", None)
     assert found["bob"] == (tmp_path / "bob" / "01_x" / "ch.ipynb", None)
     assert found["cy"] == (None, ("missing", "no ch.ipynb in the student's folder"))
+
+
+def test_submissions_inside_the_grading_course_folder_are_refused(tmp_path, capsys):
+    """Grading replaces OUT/course/submitted/<student>: grading from there would delete the submissions."""
+    import nbformat
+
+    submitted = tmp_path / "out" / "course" / "submitted" / "ada" / "01_computational_graphs"
+    submitted.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), submitted / "computational_graphs.ipynb")
+    argv = ["01_computational_graphs", str(tmp_path / "out" / "course" / "submitted"), "--out", str(tmp_path / "out")]
+    assert grade.main([*argv, "--unsafe"]) == 2
+    assert "inside the course folder this run grades in" in capsys.readouterr().err
+    assert (submitted / "computational_graphs.ipynb").exists()

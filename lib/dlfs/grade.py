@@ -43,6 +43,7 @@ from dlfs import gradebook, lms, review, sandbox, trusted, verdicts
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 DEFAULT_PATTERN = r"(?:.*/)?(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)"
 FIELDS = ["student_id", "score", "max_score", "status", "detail"]
+NBGRADER_FILES = ["timestamp.txt", "submission_secret.txt"]  # kept beside a collected submission
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # no "/", no "..", not hidden
 log = logging.getLogger("dlfs-grade")
 
@@ -157,6 +158,13 @@ def grade(args):
     log.info("gradebook %s%s", gradebook.shown(url), f", shard {args.shard}" if shard else "")
     os.environ[gradebook.URL_VARIABLE] = url  # for nbgrader's processes; the sandbox clears a kernel's environment
 
+    submissions = Path(args.submissions).resolve()
+    if submissions == course_dir or course_dir in submissions.parents:
+        # the run replaces course_dir/submitted/<student>: it would delete what it is about to grade
+        raise Refused(
+            f"the submissions ({submissions}) are inside the course folder this run grades in ({course_dir}); "
+            "give another --out (or --course-dir)"
+        )
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
         found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
         found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
@@ -181,6 +189,9 @@ def grade(args):
                 shutil.rmtree(target)  # a new submission of this student replaces the previous one
             target.mkdir(parents=True)
             shutil.copy(path, target / notebook)
+            for name in NBGRADER_FILES:  # nbgrader's exchange: when it was submitted, and its feedback's key
+                if (path.parent / name).is_file() and not (path.parent / name).is_symlink():
+                    shutil.copy(path.parent / name, target / name)
             to_grade.append(student)
         submitted = {s: course / "submitted" / s / args.assignment / notebook for s in to_grade}
         reviews = {s: _review(path, source / notebook) for s, path in submitted.items()}
@@ -216,7 +227,9 @@ def grade(args):
                     "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
                 )
         # Feedback runs no student code: one nbgrader process for the whole batch.
+        started = time.monotonic()
         _feedback(course, out, args.assignment, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
+        log.info("feedback generated in %.1f s", time.monotonic() - started)
         gradebook.save(url, args.assignment, [r for s, r in rows.items() if s in judged], judged=True)
         gradebook.save(url, args.assignment, [r for s, r in rows.items() if s not in judged])
     max_score = gradebook.max_score(url, args.assignment)
@@ -400,6 +413,7 @@ def _grade_one(course, out, args, student, worker, judge):
     child = _forkserver().Process(target=_autograde_child, args=(str(course), env, argv, str(log_path)))
     child.start()
     child.join(args.timeout)
+    log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
     if child.is_alive():  # the child leads its own session: nbgrader and the sandbox go together
         os.killpg(child.pid, signal.SIGKILL)
         child.join()
@@ -419,7 +433,7 @@ def _grade_one(course, out, args, student, worker, judge):
     ran = time.monotonic()
     trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"], judge["url"])
     score, max_score = gradebook.scores(judge["url"], args.assignment, student)
-    log.info("%s: autograded in %.2f s, judged in %.2f s", student, ran - started, time.monotonic() - ran)
+    log.info("%s: judged in %.2f s", student, time.monotonic() - ran)
     return dict(_row(student, score, max_score, status, detail), judged=True)
 
 
