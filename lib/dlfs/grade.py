@@ -25,26 +25,21 @@ import logging
 import multiprocessing
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 
-from dlfs import gradebook, lms, review, sandbox, trusted, verdicts
+from dlfs import gradebook, lms, review, sandbox, submissions, trusted, verdicts
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
-DEFAULT_PATTERN = r"(?:.*/)?(?P<student_id>[^/_]+)_(?:[^/]*_)?(?P<file_id>[^/_]+\.ipynb)"
 FIELDS = ["student_id", "score", "max_score", "status", "detail"]
-NBGRADER_FILES = ["timestamp.txt", "submission_secret.txt"]  # kept beside a collected submission
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # no "/", no "..", not hidden
 log = logging.getLogger("dlfs-grade")
 
 
@@ -61,7 +56,7 @@ def main(argv=None):
                 args.lms, rows, args.roster, Path(args.out), args.assignment, args.lms_assignment_id, args.lms_key
             )
             print(written)
-    except (Refused, lms.RosterError) as why:
+    except (Refused, submissions.Unreadable, lms.RosterError) as why:
         print(f"dlfs-grade: {why}", file=sys.stderr)
         return 2
     counts = {}
@@ -80,7 +75,9 @@ def _parser():
     p.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
     p.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a student's kernel (default 2)")
-    p.add_argument("--pattern", default=DEFAULT_PATTERN, help="regex for LMS file names (groups student_id, file_id)")
+    p.add_argument(
+        "--pattern", default=submissions.DEFAULT_PATTERN, help="regex for LMS file names (groups student_id, file_id)"
+    )
     p.add_argument("--course", default=str(ROOT), help="the course repository (default: this one)")
     p.add_argument("--course-dir", help="the nbgrader course folder with the gradebook (default: OUTDIR/course)")
     p.add_argument("--unsafe", action="store_true", help="grade without the sandbox (trusted notebooks only)")
@@ -158,15 +155,15 @@ def grade(args):
     log.info("gradebook %s%s", gradebook.shown(url), f", shard {args.shard}" if shard else "")
     os.environ[gradebook.URL_VARIABLE] = url  # for nbgrader's processes; the sandbox clears a kernel's environment
 
-    submissions = Path(args.submissions).resolve()
-    if submissions == course_dir or course_dir in submissions.parents:
+    given = Path(args.submissions).resolve()
+    if given == course_dir or course_dir in given.parents:
         # the run replaces course_dir/submitted/<student>: it would delete what it is about to grade
         raise Refused(
-            f"the submissions ({submissions}) are inside the course folder this run grades in ({course_dir}); "
+            f"the submissions ({given}) are inside the course folder this run grades in ({course_dir}); "
             "give another --out (or --course-dir)"
         )
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
-        found = _collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
+        found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
         found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
         course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
         try:
@@ -189,7 +186,7 @@ def grade(args):
                 shutil.rmtree(target)  # a new submission of this student replaces the previous one
             target.mkdir(parents=True)
             shutil.copy(path, target / notebook)
-            for name in NBGRADER_FILES:  # nbgrader's exchange: when it was submitted, and its feedback's key
+            for name in submissions.NBGRADER_FILES:  # nbgrader's: when it was submitted, its feedback's key
                 if (path.parent / name).is_file() and not (path.parent / name).is_symlink():
                     shutil.copy(path.parent / name, target / name)
             to_grade.append(student)
@@ -254,71 +251,6 @@ def _log_to(path):
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
-
-
-def _collect(submissions, notebook, pattern, tmp, assignment):
-    """{student_id: (notebook path, None) or (None, (status, detail))}. Inputs are only read."""
-    if not submissions.exists():
-        raise Refused(f"no such submissions folder or archive: {submissions}")
-    if submissions.is_dir():
-        found = {}
-        for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
-            if not STUDENT_ID.match(folder.name) or ".." in folder.name:
-                log.warning("skipped folder %r: not a valid student id", folder.name)
-                continue
-            # SUBMISSIONS/<student>/<notebook>, or nbgrader's submitted/<student>/<assignment>/<notebook>
-            layouts = [folder / notebook, folder / assignment / notebook]
-            candidates = [p for p in layouts if p.is_file()][:1] or sorted(folder.glob("*.ipynb"))
-            if not candidates:
-                found[folder.name] = (None, ("missing", f"no {notebook} in the student's folder"))
-            else:
-                found[folder.name] = _checked(candidates[0])
-        return found
-    if zipfile.is_zipfile(submissions):
-        return _collect_zip(submissions, pattern, tmp)
-    raise Refused(f"{submissions} is neither a folder nor a .zip archive")
-
-
-def _collect_zip(archive, pattern, tmp):
-    from nbgrader.plugins import FileNameCollectorPlugin
-
-    collector = FileNameCollectorPlugin(named_regexp=pattern)
-    found = {}
-    try:
-        with zipfile.ZipFile(archive) as z:
-            for info in z.infolist():
-                name = info.filename
-                parts = Path(name).parts
-                if info.is_dir():
-                    continue
-                if Path(name).is_absolute() or ".." in parts or "\\" in name:
-                    log.warning("rejected archive entry %r: a path outside the archive", name)
-                    continue
-                match = collector.collect(name)
-                if not match or not STUDENT_ID.match(match["student_id"]) or ".." in match["student_id"]:
-                    log.warning("skipped archive entry %r: its name does not match the pattern", name)
-                    continue
-                student = match["student_id"]
-                target = tmp / "zip" / student / Path(match["file_id"]).name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with z.open(info) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, length=1 << 20)
-                found[student] = _checked(target)
-    except zipfile.BadZipFile as error:
-        raise Refused(f"cannot read the archive {archive}: {error}") from None
-    return found
-
-
-def _checked(path):
-    """A submission nbgrader can read, or why not."""
-    try:
-        if path.stat().st_size == 0:
-            return None, ("invalid", "the notebook file is empty")
-        nb = nbformat.read(path, as_version=4)
-        nbformat.validate(nb)
-    except Exception as error:  # noqa: BLE001 (any unreadable file is "invalid", with its reason)
-        return None, ("invalid", f"not a readable notebook: {type(error).__name__}: {str(error)[:200]}")
-    return path, None
 
 
 def _prepare_course(out, course, course_repo, assignment, stamp, url):
