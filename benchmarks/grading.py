@@ -5,7 +5,7 @@ points come from the trusted comparison (dlfs.verdicts); the solution's run is p
     .venv/bin/python benchmarks/grading.py [--students 60] [--keep DIR]
 
 Besides the totals it prints, from the run logs, where each run's time went: the set-up (nbgrader's
-generate_assignment and the solution's trusted run), each kind of submission's mean time in
+generate_assignment), when the solution's trusted run ended, each kind of submission's mean time in
 nbgrader's autograde and in the judging, the submissions graded twice, and the feedback.
 """
 
@@ -129,24 +129,28 @@ def breakdown(out):
             when = datetime.datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f")
             entries.append((when, match[2]))
     start = entries[0][0]
-    setup = next(t for t, m in entries if m.startswith("expected records"))
-    ran, judged, twice, feedback = {}, {}, [], None
+    ready = next(t for t, m in entries if m.startswith("course ready"))
+    solution = next(t for t, m in entries if m.startswith("expected records"))
+    ran, judged, twice = {}, {}, []
     for _, message in entries:
         student = re.match(r"s\d+-(\w+): ", message)
-        if student and (seconds := re.search(r"autograde ran ([\d.]+) s", message)):
-            ran.setdefault(student[1], []).append(float(seconds[1]))
-        if student and (seconds := re.search(r"judged in ([\d.]+) s", message)):
-            judged.setdefault(student[1], []).append(float(seconds[1]))
+        for name, table in (("autograde ran", ran), ("judged in", judged)):
+            seconds = re.search(rf"{name} ([\d.]+) s", message)
+            if student and seconds:
+                table.setdefault(student[1], []).append(float(seconds[1]))
         if "grading once more" in message:
             twice.append(message.split(":")[0])
-        if seconds := re.match(r"feedback generated in ([\d.]+) s", message):
-            feedback = float(seconds[1])
-    lines = [f"  set-up (generate_assignment, the solution's trusted run): {(setup - start).total_seconds():.1f} s"]
+    lines = [
+        f"  set-up (generate_assignment): {(ready - start).total_seconds():.1f} s; the solution's trusted run "
+        f"ended {(solution - ready).total_seconds():.1f} s later, beside the first autogrades"
+    ]
     for kind, times in sorted(ran.items()):
-        judging = f"judging {statistics.mean(judged[kind]):.2f} s" if kind in judged else "not judged"
-        lines.append(f"  {kind:8} ×{len(times):3}: autograde {statistics.mean(times):.2f} s, {judging} (means)")
+        parts = [f"autograde {statistics.mean(times):.2f} s"]
+        parts.append(f"judging {statistics.mean(judged[kind]):.2f} s" if kind in judged else "not judged")
+        lines.append(f"  {kind:8} ×{len(times):3}: {', '.join(parts)} (means)")
     lines.append(f"  graded twice (a timed-out cell): {', '.join(twice) or 'none'}")
-    lines.append(f"  feedback for the batch: {feedback} s")
+    feedback = next(m for _, m in entries if m.startswith("feedback generated in"))
+    lines.append(f"  {feedback} (--jobs children at once, each for its share of the class)")
     return lines
 
 

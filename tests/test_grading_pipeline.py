@@ -469,3 +469,27 @@ def test_refuses_without_the_sandbox_unless_unsafe(tmp_path):
         timeout=120,
     )
     assert done.returncode == 2 and "bubblewrap (bwrap) is not installed" in done.stderr and "--unsafe" in done.stderr
+
+
+def test_a_solution_that_fails_its_trusted_run_refuses_the_run(tmp_path):
+    """The solution's trusted run goes on beside the first autogrades; its failure still stops the run,
+    says why, and gives no one a grade."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / CHAPTER, course / "solutions" / CHAPTER)
+    broken = nbformat.read(course / "solutions" / CHAPTER / NAME, as_version=4)
+    first = next(c for c in broken.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    first.source = "raise RuntimeError('the instructor broke the solution')\n" + first.source
+    nbformat.write(broken, course / "solutions" / CHAPTER / NAME)
+    (tmp_path / "class" / "amy").mkdir(parents=True)
+    nbformat.write(solved(), tmp_path / "class" / "amy" / NAME)
+    done = subprocess.run(
+        [*GRADE, str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--course", str(course), "--unsafe"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "the solution notebook failed in the trusted run" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "out" / "grades.csv").exists()

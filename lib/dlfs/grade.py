@@ -27,7 +27,6 @@ import os
 import queue
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -166,13 +165,16 @@ def grade(args):
         found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
         found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
         course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
-        try:
-            expected = verdicts.expected_records(course / "source" / args.assignment / notebook, out / "expected")
-        except Exception as error:  # noqa: BLE001 (the instructor's notebook itself must run)
-            raise Refused(
-                f"the solution notebook failed in the trusted run: {type(error).__name__}: {error}"[:500]
-            ) from None
-        log.info("expected records: %d, test cells: %s", len(expected), points)
+        # The solution's trusted run goes on while the first students are autograded; judging waits for it.
+        # What both threads import is imported first, here: two threads importing IPython at once
+        # can each see it half-initialised.
+        import IPython.core.inputtransformer2  # noqa: F401
+        import nbclient  # noqa: F401
+        from traitlets.config import Config  # noqa: F401
+
+        solution = ThreadPoolExecutor(1)
+        expected = solution.submit(_solution_records, course / "source" / args.assignment / notebook, out / "expected")
+        solution.shutdown(wait=False)
         judge = {"expected": expected, "points": points, "notebook": notebook, "url": url}
         rows = {}
         to_grade = []
@@ -203,6 +205,8 @@ def grade(args):
                 pending = _row(student, 0, "", "grading", "stopped while grading; grade again")
                 gradebook.save(url, args.assignment, [pending])
                 return student, _grade_twice_if_timed_out(course, out, args, student, worker, judge)
+            except Refused:
+                raise
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
                 return student, _row(
@@ -212,6 +216,7 @@ def grade(args):
                 slots.put(worker)
 
         judged = set()  # students whose points in nbgrader's gradebook are the trusted verdicts'
+        log.info("course ready; grading %d students with %d workers", len(to_grade), args.jobs)
         with ThreadPoolExecutor(args.jobs) as pool:
             for student, row in pool.map(run, to_grade):
                 if reviews[student]:  # a person decides; the score stands
@@ -223,10 +228,11 @@ def grade(args):
                 log.info(
                     "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
                 )
-        # Feedback runs no student code: one nbgrader process for the whole batch.
+        _expected(expected)  # a solution that fails its trusted run is refused, even if no one needed judging
         started = time.monotonic()
-        _feedback(course, out, args.assignment, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
+        _feedback(course, out, args, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
         log.info("feedback generated in %.1f s", time.monotonic() - started)
+        # the feedback's outcome is part of the rows
         gradebook.save(url, args.assignment, [r for s, r in rows.items() if s in judged], judged=True)
         gradebook.save(url, args.assignment, [r for s, r in rows.items() if s not in judged])
     max_score = gradebook.max_score(url, args.assignment)
@@ -278,18 +284,27 @@ def _prepare_course(out, course, course_repo, assignment, stamp, url):
         f"c.CourseDirectory.db_url = os.environ.get({gradebook.URL_VARIABLE!r}, 'sqlite:///gradebook.db')\n"
     )
     with gradebook.setup_lock(url):  # shards on other machines set up the same assignment
-        _nbgrader(course, "generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release")
+        argv = ["generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release"]
+        log_path = out / "logs" / stamp / "generate_assignment.log"  # beside, not among, the run logs
+        log_path.parent.mkdir(exist_ok=True)
+        if _in_child(course, _env(), argv, log_path, timeout=600) != 0:
+            last = log_path.read_text().strip().splitlines()[-1:] or ["no output"]
+            raise Refused(f"nbgrader generate_assignment failed: {last[0][:300]} (log: {log_path})")
         gradebook.ensure(url)
     return course, points
 
 
-def _nbgrader(course, *args, required=True):
-    done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(), capture_output=True, text=True, check=False
-    )
-    if required and done.returncode != 0:
-        raise Refused(f"nbgrader {args[0]} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return done
+def _in_child(course, env, argv, log_path, timeout):
+    """Run nbgrader's app with argv in a fresh child of the fork server; its exit code, or None when
+    it ran past `timeout` and was killed, with its whole session (the child leads one)."""
+    child = _forkserver().Process(target=_nbgrader_child, args=(str(course), env, argv, str(log_path)))
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        os.killpg(child.pid, signal.SIGKILL)
+        child.join()
+        return None
+    return child.exitcode
 
 
 def _env():
@@ -342,13 +357,9 @@ def _grade_one(course, out, args, student, worker, judge):
     argv = ["autograde", args.assignment, f"--student={student}", "--force", "--create", *flags]
     log_path = work / f"{student}.autograde.log"
     started = time.monotonic()
-    child = _forkserver().Process(target=_autograde_child, args=(str(course), env, argv, str(log_path)))
-    child.start()
-    child.join(args.timeout)
+    code = _in_child(course, env, argv, log_path, args.timeout)  # nbgrader and the sandbox go together
     log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
-    if child.is_alive():  # the child leads its own session: nbgrader and the sandbox go together
-        os.killpg(child.pid, signal.SIGKILL)
-        child.join()
+    if code is None:
         return _row(student, 0, "", "timeout", f"the notebook ran longer than {args.timeout:g} s and was stopped")
     output = log_path.read_text()
     score, max_score = gradebook.scores(judge["url"], args.assignment, student)
@@ -363,10 +374,26 @@ def _grade_one(course, out, args, student, worker, judge):
     status, detail = _execution_status(autograded, output)
     # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
     ran = time.monotonic()
-    trusted.apply(course, args.assignment, judge["notebook"], student, judge["expected"], judge["points"], judge["url"])
+    expected = _expected(judge["expected"])
+    trusted.apply(course, args.assignment, judge["notebook"], student, expected, judge["points"], judge["url"])
     score, max_score = gradebook.scores(judge["url"], args.assignment, student)
     log.info("%s: judged in %.2f s", student, time.monotonic() - ran)
     return dict(_row(student, score, max_score, status, detail), judged=True)
+
+
+def _solution_records(path, cache):
+    expected = verdicts.expected_records(path, cache)
+    log.info("expected records: %d (the solution's trusted run)", len(expected))
+    return expected
+
+
+def _expected(future):
+    """The solution's records, once its trusted run is done."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001 (the instructor's notebook itself must run)
+        why = f"the solution notebook failed in the trusted run: {type(error).__name__}: {error}"
+        raise Refused(why[:500]) from None
 
 
 _context = None
@@ -382,7 +409,7 @@ def _forkserver():
     return _context
 
 
-def _autograde_child(course, env, argv, log_path):
+def _nbgrader_child(course, env, argv, log_path):
     os.setsid()
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log_fd, 1)
@@ -419,24 +446,36 @@ def _execution_status(autograded, output):
     return "graded", ""
 
 
-def _feedback(course, out, assignment, students, rows):
-    if not students:
-        return
+def _feedback(course, out, args, students, rows):
+    """Feedback pages (nbgrader's generate_feedback, which runs no student code), in --jobs children
+    of the fork server at once, each for its share of the students; copied to OUT/feedback/<student>."""
+    autograded = course / "autograded"
+    ready = [s for s in students if list((autograded / s / args.assignment).glob("*.ipynb"))]
+    everyone = {p.name for p in autograded.iterdir() if p.is_dir()} if autograded.is_dir() else set()
     preprocessors = (
         "['nbgrader.preprocessors.GetGrades', 'nbgrader.preprocessors.ClearHiddenTests', "
         "'dlfs.feedback.StripTestCellOutputs', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
     )
-    # nbgrader carries on past a student whose feedback fails; that student's row says so
-    _nbgrader(
-        course,
-        "generate_feedback",
-        assignment,
-        "--force",
-        f"--GenerateFeedback.preprocessors={preprocessors}",
-        required=False,
-    )
+    runs = []
+    for worker in range(args.jobs):
+        share = set(ready[worker :: args.jobs])
+        if not share:
+            continue
+        argv = [
+            "generate_feedback",
+            args.assignment,
+            "--force",
+            f"--GenerateFeedback.preprocessors={preprocessors}",
+            # everyone else in the course, earlier batches included, is another child's or stays as it is
+            f"--CourseDirectory.student_id_exclude={','.join(sorted(everyone - share))}",
+        ]
+        log_path = out / "workers" / str(worker) / "feedback.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        runs.append((course, _env(), argv, log_path, args.timeout))
+    with ThreadPoolExecutor(max(1, len(runs))) as pool:
+        list(pool.map(lambda run: _in_child(*run), runs))
     for student in students:
-        made = course / "feedback" / student / assignment
+        made = course / "feedback" / student / args.assignment
         target = out / "feedback" / student
         if target.exists():
             shutil.rmtree(target)
