@@ -164,14 +164,21 @@ def grade(args):
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
         found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
         found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
-        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
-        # The solution's trusted run goes on while the first students are autograded; judging waits for it.
-        # What both threads import is imported first, here: two threads importing IPython at once
-        # can each see it half-initialised.
+        # What the threads below import is imported first, here: two threads importing IPython at
+        # once can each see it half-initialised.
         import IPython.core.inputtransformer2  # noqa: F401
         import nbclient  # noqa: F401
         from traitlets.config import Config  # noqa: F401
 
+        # The reviews (plain Python over each submission) go on beside the set-up and the grading.
+        reviewer = ThreadPoolExecutor(1)
+        answer = source / notebook
+        reviews = {s: reviewer.submit(_review, p, answer) for s, (p, problem) in found.items() if not problem}
+        reviewer.shutdown(wait=False)
+        started = time.monotonic()
+        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
+        log.info("course set up in %.1f s (nbgrader generate_assignment)", time.monotonic() - started)
+        # The solution's trusted run goes on while the first students are autograded; judging waits for it.
         solution = ThreadPoolExecutor(1)
         expected = solution.submit(_solution_records, course / "source" / args.assignment / notebook, out / "expected")
         solution.shutdown(wait=False)
@@ -192,8 +199,6 @@ def grade(args):
                 if (path.parent / name).is_file() and not (path.parent / name).is_symlink():
                     shutil.copy(path.parent / name, target / name)
             to_grade.append(student)
-        submitted = {s: course / "submitted" / s / args.assignment / notebook for s in to_grade}
-        reviews = {s: _review(path, source / notebook) for s, path in submitted.items()}
         slots = queue.Queue()
         for worker in range(args.jobs):
             slots.put(worker)
@@ -219,8 +224,9 @@ def grade(args):
         log.info("course ready; grading %d students with %d workers", len(to_grade), args.jobs)
         with ThreadPoolExecutor(args.jobs) as pool:
             for student, row in pool.map(run, to_grade):
-                if reviews[student]:  # a person decides; the score stands
-                    row["detail"] = "; ".join(filter(None, [row["detail"], "review: " + "; ".join(reviews[student])]))
+                flags = reviews[student].result()
+                if flags:  # a person decides; the score stands
+                    row["detail"] = "; ".join(filter(None, [row["detail"], "review: " + "; ".join(flags)]))
                 rows[student] = row
                 if row.pop("judged", False):
                     judged.add(student)
