@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import hub
@@ -24,6 +25,7 @@ from dlfs import gradebook
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
+FLOW = []  # (seconds since the flow began, who, what, the outcome's last line): printed at the end (-rP)
 
 
 def test_a_class_on_jupyterhub_from_release_to_feedback():
@@ -81,11 +83,34 @@ def _instructor_course(course, account, url):
 
 def _ok(h, user, command):
     code, output = h.shell(user, command)
+    _logged(user, command, f"exit {code}", output)
     assert code == 0, f"{user}$ {command} exited {code}:\n{output[-3000:]}"
     return output
 
 
+TERMINAL_CODES = re.compile(r"\x1b\][^\x07]*\x07|\x1b\[[0-9;?]*[A-Za-z]|\x1b\(B")
+
+
+def _logged(user, command, outcome, output=""):
+    lines = [line.strip() for line in TERMINAL_CODES.sub("", output).splitlines()]
+    lines = [line for line in lines if line and not re.search(r"@\S+:.*\$", line)]  # not the prompts
+    said = [line for line in lines if "App | " in line] or lines  # nbgrader's own lines first
+    last = said[-1] if said else ""
+    FLOW.append((time.monotonic(), user, command, f"{outcome}: {last[:110]}" if last else outcome))
+
+
 def _flow(h, top, url, teacher, ada, bob, cy, course, exchange):
+    FLOW.clear()
+    try:
+        _steps(h, top, url, teacher, ada, bob, cy, course, exchange)
+    finally:
+        start = FLOW[0][0] if FLOW else 0
+        print("the flow, step by step (seconds from the first step):")
+        for when, user, command, outcome in FLOW:
+            print(f"{when - start:6.1f} s  {user}$ {command}\n          → {outcome}")
+
+
+def _steps(h, top, url, teacher, ada, bob, cy, course, exchange):
     _ok(h, teacher, f"cd ~/course && nbgrader generate_assignment {CHAPTER} && nbgrader release_assignment {CHAPTER}")
 
     answers = {ada: solved(), bob: wrong_add(), cy: release()}
@@ -94,6 +119,7 @@ def _flow(h, top, url, teacher, ada, bob, cy, course, exchange):
         # the student's answer, saved by their own server (as a learner's Save does)
         path = f"{CHAPTER}/{NAME}"
         h.server("PUT", student, f"/contents/{path}", {"type": "notebook", "format": "json", "content": nb})
+        _logged(student, f"(saves {path} through the server's contents API)", "saved")
         _ok(h, student, f"nbgrader submit {CHAPTER}")
     # bob submits his (wrong) notebook in ada's name, after her: the latest submission named for ada
     _ok(h, bob, f"nbgrader submit {CHAPTER} --student={ada}")
@@ -122,9 +148,11 @@ def _flow(h, top, url, teacher, ada, bob, cy, course, exchange):
         text=True,
         check=False,
     )
+    _logged(teacher, "(as root) dlfs-grade … --db postgresql+psycopg2://…", f"exit {done.returncode}", done.stdout)
     assert done.returncode == 0, done.stderr[-3000:]
     with open(grading / "grades.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    _logged(teacher, "(reads grades.csv)", ", ".join(f"{s} {r['score']} {r['status']}" for s, r in rows.items()))
     # attribution: each submission under its own user; ada's own answer, not bob's forgery in her name
     assert {s: (r["score"], r["status"]) for s, r in rows.items()} == {
         ada: ("6", "graded"),
@@ -142,6 +170,7 @@ def _flow(h, top, url, teacher, ada, bob, cy, course, exchange):
         pages = sorted((course.parents[1] / student / CHAPTER / "feedback").glob("*/*.html"))
         assert len(pages) == 1, (student, pages)
         scores[student] = _score(pages[0].read_text())
+        _logged(student, "(reads the fetched feedback page)", "score {} / {}".format(*scores[student]))
     assert scores == {ada: (6, 6), bob: (5, 6), cy: (0, 6)}
     # bob cannot fetch ada's feedback: in her name he knows only his own forgery, which was not graded
     _ok(h, bob, f"nbgrader fetch_feedback {CHAPTER} --student={ada} || true")
@@ -151,6 +180,7 @@ def _flow(h, top, url, teacher, ada, bob, cy, course, exchange):
 
 def _refused(h, user, command):
     code, output = h.shell(user, command)
+    _logged(user, command, f"refused, exit {code}" if code else "NOT REFUSED", output)
     assert code != 0 and "Permission denied" in output, f"{user} could run: {command}\n{output[-1000:]}"
 
 
