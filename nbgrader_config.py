@@ -11,3 +11,5 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 120
 # nbgrader fails the whole run when a cell's last output comes > 4 s after its reply (busy machine).
 c.Execute.iopub_timeout = 60
+# A client that cannot sleep through a kernel's reply (see lib/dlfs/kernels.py).
+c.KernelManager.client_factory = "dlfs.kernels.WakefulKernelClient"

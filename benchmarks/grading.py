@@ -23,7 +23,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from traitlets.config import Config
+
+from dlfs import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER, NAME = "01_computational_graphs", "computational_graphs.ipynb"
@@ -61,9 +62,8 @@ def own_execution_time(nb, repeats=3):
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            # IPC sockets in the temp folder: no TCP port, and no "running over TCP" warning
-            ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "kernel")}})
-            NotebookClient(copy.deepcopy(nb), config=ipc, resources={"metadata": {"path": tmp}}).execute()
+            config = kernels.config(tmp)
+            NotebookClient(copy.deepcopy(nb), config=config, resources={"metadata": {"path": tmp}}).execute()
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 

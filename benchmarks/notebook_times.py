@@ -14,7 +14,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from traitlets.config import Config
+
+from dlfs import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 PER_NOTEBOOK, COURSE = 60.0, 240.0
@@ -25,10 +26,12 @@ def main():
     for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         with tempfile.TemporaryDirectory() as sockets:
-            # IPC sockets: no TCP port, and no "running over TCP" warning
-            ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
             client = NotebookClient(
-                nb, config=ipc, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+                nb,
+                config=kernels.config(sockets),
+                timeout=600,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
             )
             start = time.perf_counter()
             client.execute()

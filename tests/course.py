@@ -9,6 +9,8 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
+from dlfs import kernels
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
 # nbgrader starts `alembic` and kernels by name: this interpreter's bin/ first.
@@ -65,26 +67,18 @@ def validate(nb, tmp_path, invert=False):
 
     path = tmp_path / "submission.ipynb"
     nbformat.write(nb, path)
-    # Now and then a kernel and its client both sit idle mid-cell (a lost message). So a first try
-    # allows 60 s per cell, and if a cell timed out, a second run allows 300 s, which guards against
-    # a hang only: no verdict depends on how fast this machine is.
+    # The wakeful client (dlfs.kernels) no longer waits out a cell's limit for a reply it missed. A
+    # first try allows 60 s per cell all the same, and if a cell timed out, a second run allows
+    # 300 s, which guards against a hang only: no verdict depends on how fast this machine is.
     for timeout in VALIDATE_TIMEOUTS:
-        config = Config({"Execute": {"timeout": timeout, "iopub_timeout": 60}, "KernelManager": ipc_kernel(tmp_path)})
+        execute = {"timeout": timeout, "iopub_timeout": 60}
+        config = Config({"Execute": execute, "KernelManager": kernels.settings(tmp_path)})
         validator = Keeping(config=config, invert=invert)
         results = validator.validate(str(path))
         outputs = [o for c in getattr(validator, "executed", nb).cells for o in c.get("outputs", [])]
         if not any(o.get("ename") == "CellTimeoutError" for o in outputs):
             break
     return results
-
-
-def ipc_kernel(folder):
-    """Kernel-manager settings: ZMQ over IPC sockets in `folder` (no TCP port, no TCP warning)."""
-    return {"transport": "ipc", "ip": str(Path(folder) / "kernel")}
-
-
-def ipc_flags(folder):
-    return [f"--KernelManager.{key}={value}" for key, value in ipc_kernel(folder).items()]
 
 
 def answered(release_nb, source_nb):

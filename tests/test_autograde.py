@@ -8,7 +8,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course import CHAPTERS, ROOT, answered, ipc_flags, nbgrader, notebooks
+from course import CHAPTERS, ROOT, answered, nbgrader, notebooks
+from dlfs import kernels
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -29,7 +30,7 @@ def test_autograde_scores_full_and_zero(chapter, tmp_path):
     release_dir = f"--CourseDirectory.release_directory={tmp_path}/release"
     nbgrader(course, "generate_assignment", chapter, "--force", release_dir, f"--CourseDirectory.db_url={db}")
     nbgrader(
-        course, "autograde", chapter, "--create", "--force", *ipc_flags(tmp_path), f"--CourseDirectory.db_url={db}"
+        course, "autograde", chapter, "--create", "--force", *kernels.flags(tmp_path), f"--CourseDirectory.db_url={db}"
     )
     with Gradebook(db) as gb:
         solved = gb.find_submission(chapter, "solved")

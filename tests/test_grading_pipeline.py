@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import ENV, ROOT, answered, cell, ipc_flags, nbgrader
+from course import ENV, ROOT, answered, cell, nbgrader
+from dlfs import kernels
 
 CHAPTER, NAME = "01_computational_graphs", "computational_graphs.ipynb"
 FULL = 6
@@ -310,7 +311,7 @@ def test_negative_control_in_kernel_verdicts_give_the_fakers_points(tmp_path):
     nbgrader(
         course, "generate_assignment", CHAPTER, f"--CourseDirectory.release_directory={tmp_path}/release", *settings
     )
-    nbgrader(course, "autograde", CHAPTER, "--create", *ipc_flags(tmp_path), *settings)
+    nbgrader(course, "autograde", CHAPTER, "--create", *kernels.flags(tmp_path), *settings)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{tmp_path}/gradebook.db") as gb:

@@ -8,3 +8,6 @@ c.Execute.timeout = 300
 # After a cell's reply, nbgrader waits only 4 s for its last output and then fails the whole
 # validation ("Timeout waiting for IOPub output"); a busy machine can take longer than that.
 c.Execute.iopub_timeout = 60
+# A client that cannot sleep through a kernel's reply, which made Validate wait out the 300 s above
+# on a busy machine (see lib/dlfs/kernels.py).
+c.KernelManager.client_factory = "dlfs.kernels.WakefulKernelClient"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlfs import gradebook, lms, review, sandbox, submissions, trusted, verdicts
+from dlfs import gradebook, kernels, lms, review, sandbox, submissions, trusted, verdicts
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 FIELDS = ["student_id", "score", "max_score", "status", "detail"]
@@ -354,12 +354,9 @@ def _grade_one(course, out, args, student, worker, judge):
             },
         )
         env["JUPYTER_PATH"] = str(work / "jupyter")
-        client = sandbox.client_config(runtime)["KernelManager"]
-        flags += [
-            f"--Execute.kernel_name={sandbox.KERNEL_NAME}",
-            f"--KernelManager.transport={client['transport']}",
-            f"--KernelManager.ip={client['ip']}",
-        ]
+        flags.append(f"--Execute.kernel_name={sandbox.KERNEL_NAME}")
+    # IPC in the runtime folder the sandbox shares (it has no network), and the wakeful client
+    flags += kernels.flags(runtime)
     argv = ["autograde", args.assignment, f"--student={student}", "--force", "--create", *flags]
     log_path = work / f"{student}.autograde.log"
     started = time.monotonic()

@@ -51,14 +51,14 @@ def chapters(folder):
 def chapter_progress(path, timeout=300):
     """The exercises of one chapter notebook, each with the state of its test cell after a run."""
     from nbclient import NotebookClient
-    from traitlets.config import Config
+
+    from dlfs import kernels
 
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if "demo" not in c.metadata.get("tags", [])]
     with tempfile.TemporaryDirectory(prefix="dlfs-progress-") as tmp:
-        ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "kernel")}})
         client = NotebookClient(
-            nb, config=ipc, kernel_name="python3", timeout=timeout, allow_errors=True,
+            nb, config=kernels.config(tmp), kernel_name="python3", timeout=timeout, allow_errors=True,
             resources={"metadata": {"path": str(Path(path).parent)}},
         )  # fmt: skip
         client.execute()

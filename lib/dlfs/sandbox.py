@@ -45,12 +45,6 @@ def available():
     return shutil.which("bwrap") is not None
 
 
-def client_config(runtime_dir):
-    """Settings for the grader's kernel manager: ZMQ over IPC sockets in the shared runtime
-    directory (the sandbox has no network, so TCP on loopback would not reach it)."""
-    return {"KernelManager": {"transport": "ipc", "ip": str(Path(runtime_dir) / "kernel")}}
-
-
 def install_kernelspec(directory, config):
     """Write the kernelspec and its settings under `directory` (put it on JUPYTER_PATH)."""
     directory = Path(directory)

@@ -110,7 +110,8 @@ def expected_records(rewritten_solution, cache_dir, timeout=600):
 
 def _run_solution(path, timeout):
     from nbclient import NotebookClient
-    from traitlets.config import Config
+
+    from dlfs import kernels
 
     nb = nbformat.read(path, as_version=4)
     # Demo cells feed no test (a test proves it), nothing after the last test cell matters, and
@@ -124,11 +125,9 @@ def _run_solution(path, timeout):
         ),
     )
     with tempfile.TemporaryDirectory(prefix="dlfs-solution-") as tmp:
-        # IPC sockets in a folder of its own: no TCP port two concurrent runs could both pick
-        ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(tmp) / "kernel")}})
         client = NotebookClient(
             nb,
-            config=ipc,
+            config=kernels.config(tmp),
             kernel_name="python3",
             timeout=timeout,
             allow_errors=True,
