@@ -1,9 +1,44 @@
-"""Where the browser tests put their screenshots and timings: one folder per test run, made by the
-controlling process (xdist workers inherit it), and printed at the end of the run."""
+"""How the suite is shared between xdist's workers, and where the browser tests put their
+screenshots and timings: one folder per test run, made by the controlling process (xdist workers
+inherit it), and printed at the end of the run."""
 
 import os
 import tempfile
 from pathlib import Path
+
+import pytest
+
+# Modules whose module-scoped fixture is expensive (a lab server, a graded class, a fresh venv, a
+# release) run on one worker, so the fixture is built once (`--dist loadgroup`); every other test
+# is a unit of its own.
+GROUPED = {"test_browser", "test_binder_launch", "test_grading_pipeline", "test_lab", "test_release_sync"}
+# Longest first, so that no long test starts last while the other worker has nothing left to do.
+# A rough order from the durations CI prints (--durations); it changes how evenly the workers are
+# loaded, never what is tested.
+LONG_FIRST = [
+    "test_browser",
+    "test_grading_pipeline",
+    "test_jupyterhub",
+    "test_binder_launch",
+    "test_trusted_grading",
+    "test_gradebook",
+    "test_autograde",
+    "test_nbval",
+    "test_lab",
+    "test_release_sync",
+    "test_answers",
+    "test_grading_power",
+]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.stem in GROUPED:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: each file keeps its order
+
 
 os.environ.setdefault("DLFS_SCREENSHOTS", tempfile.mkdtemp(prefix="dlfs-screenshots-"))
 

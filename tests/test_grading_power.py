@@ -2,6 +2,7 @@
 notebook passes none, and each plausible wrong answer fails its own test, saying what is wrong."""
 
 import re
+from collections import defaultdict
 
 import nbformat
 import pytest
@@ -61,18 +62,41 @@ def test_untouched_student_notebook_passes_no_grade_cell(chapter, tmp_path):
         assert not passing, f"{path.name}: unanswered, these tests still pass: {passing}"
 
 
-@pytest.mark.parametrize(
-    "chapter, answer, wrong, test_id, says, region",
-    [(chapter, *m, 0)[:6] for chapter, ms in MUTANTS.items() for m in ms],
-    ids=[f"{chapter}:{m[0]}:{i}" for chapter, ms in MUTANTS.items() for i, m in enumerate(ms)],
-)
-def test_wrong_answer_fails_its_test_and_says_why(chapter, answer, wrong, test_id, says, region, tmp_path):
+def rounds():
+    """Each chapter's wrong answers in rounds of at most one per answer cell: a round is one notebook
+    (an answer's test checks that answer only, so its wrong answers cannot hide one another)."""
+    out = []
+    for chapter, mutants in MUTANTS.items():
+        by_answer = defaultdict(list)
+        for mutant in mutants:
+            by_answer[mutant[0]].append(mutant)
+        for number in range(max(map(len, by_answer.values()))):
+            out.append((chapter, number, [ms[number] for ms in by_answer.values() if len(ms) > number]))
+    return out
+
+
+def test_rounds_hold_every_wrong_answer_once():
+    held = sorted((chapter, m[0], m[1]) for chapter, _, mutants in rounds() for m in mutants)
+    assert held == sorted((chapter, m[0], m[1]) for chapter, ms in MUTANTS.items() for m in ms)
+    assert all(len({m[0] for m in ms}) == len(ms) for _, _, ms in rounds()), "two wrong answers for one cell in a round"
+
+
+@pytest.mark.parametrize("chapter, number, mutants", rounds(), ids=[f"{c}:round{n}" for c, n, _ in rounds()])
+def test_wrong_answers_fail_their_own_tests_and_say_why(chapter, number, mutants, tmp_path):
     (path,) = notebooks("solutions", chapter)
-    nb = mutate(without_demos(nbformat.read(path, as_version=4)), answer, wrong, region)
-    failed = validate(nb, tmp_path).get("failed", [])
-    expected_source = cell(nb, test_id).source.strip()
-    failed_sources = [f["source"] for f in failed]
-    assert expected_source in failed_sources, f"the wrong {answer} passed {test_id}"
-    assert len(failed) == 1, f"the wrong {answer} also failed other tests: {failed_sources}"
-    message = ANSI.sub("", failed[0]["raw_error"])
-    assert re.search(says, message, re.S), f"{test_id} failed, but its message does not say /{says}/:\n{message[-800:]}"
+    nb = without_demos(nbformat.read(path, as_version=4))
+    for answer, wrong, _test_id, _says, *region in mutants:
+        nb = mutate(nb, answer, wrong, *region)
+    failed = {f["source"]: ANSI.sub("", f["raw_error"]) for f in validate(nb, tmp_path).get("failed", [])}
+    problems, expected = [], set()
+    for answer, wrong, test_id, says, *_ in mutants:
+        source = cell(nb, test_id).source.strip()
+        expected.add(source)
+        if source not in failed:
+            problems.append(f"the wrong {answer} passed {test_id}:\n{wrong}")
+        elif not re.search(says, failed[source], re.S):
+            problems.append(f"{test_id} failed, but its message does not say /{says}/:\n{failed[source][-800:]}")
+    others = [source.splitlines()[0] for source in failed if source not in expected]
+    if others:
+        problems.append(f"the wrong answers {[m[0] for m in mutants]} also failed other tests: {others}")
+    assert not problems, "\n\n".join(problems)

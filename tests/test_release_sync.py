@@ -1,8 +1,10 @@
 """notebooks/ is exactly what nbgrader generates from solutions/ (it is never edited by hand)."""
 
 import json
+import shutil
 
 import nbformat
+import pytest
 
 from course import ROOT
 from dlfs.release import release
@@ -19,8 +21,13 @@ def normalised(path):
     return nb
 
 
-def test_release_matches_notebooks(tmp_path):
-    fresh = release(ROOT, tmp_path / "release")
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """One release generated from solutions/ (nbgrader takes a while), shared by the tests below."""
+    return release(ROOT, tmp_path_factory.mktemp("release") / "release")
+
+
+def test_release_matches_notebooks(fresh):
     committed = ROOT / "notebooks"
     ours = sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     theirs = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
@@ -38,10 +45,9 @@ def test_release_matches_notebooks(tmp_path):
             )
 
 
-def test_stale_release_is_detected(tmp_path):
+def test_stale_release_is_detected(fresh, tmp_path):
     """Negative control: editing a generated notebook by hand makes the comparison fail."""
-    fresh = release(ROOT, tmp_path / "release")
-    path = next(fresh.rglob("*.ipynb"))
+    path = shutil.copy(next(fresh.rglob("*.ipynb")), tmp_path / "edited.ipynb")
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source += "\nedited by hand"
     assert normalised(path) != nb
