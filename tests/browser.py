@@ -53,7 +53,11 @@ def prompts(page):
     return page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").all_inner_texts()
 
 
-def wait_done(page, first, timeout=300):
+# Waits in this file are guards against a hang, well past what a busy machine needs, never speed checks.
+HANG = 900  # seconds for a notebook to run
+
+
+def wait_done(page, first, timeout=HANG):
     """Wait until code cell number `first` has run and the kernel is idle with nothing queued."""
     deadline = time.monotonic() + timeout
     quiet_since = None
@@ -68,12 +72,12 @@ def wait_done(page, first, timeout=300):
     raise AssertionError(f"the notebook was still running after {timeout} s: prompts {prompts(page)}")
 
 
-def run_all(page, timeout=300):
+def run_all(page, timeout=HANG):
     menu(page, "Run", "Run All Cells")
     wait_done(page, 0, timeout)
 
 
-def run_past_errors(page, timeout=300):
+def run_past_errors(page, timeout=HANG):
     """Run every cell, as a learner working down the notebook does: Run All stops at the first error
     (an unanswered exercise), so go on with "Run Selected Cell and All Below" from the next cell."""
     run_all(page, timeout)
@@ -91,9 +95,10 @@ def save(page, path):
     """Save in JupyterLab and read the notebook back from disk."""
     before = path.stat().st_mtime_ns
     page.keyboard.press("Control+s")
-    for _ in range(100):
-        if path.stat().st_mtime_ns != before:
-            break
+    deadline = time.monotonic() + 120
+    while path.stat().st_mtime_ns == before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"JupyterLab did not save {path.name} within 120 s")
         page.wait_for_timeout(100)
     page.wait_for_timeout(300)
     return json.loads(path.read_text())

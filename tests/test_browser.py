@@ -122,7 +122,7 @@ def _slider_redraws_its_plot(page, cell):
     handle.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a guard against a hang: a redraw takes seconds
     while time.monotonic() < deadline:
         after = image.get_attribute("src") if image.count() else None
         if after and after != before:
