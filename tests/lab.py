@@ -49,7 +49,7 @@ def running_lab(root_dir, home, env, bin_dir, start=ROOT / "binder" / "start", s
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # a guard against a hang: the server starts in seconds
         while True:
             try:
                 get(base, "/api/status")
