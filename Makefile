@@ -34,12 +34,12 @@ test-under-load:
 
 # The contributor's inner loop (a few minutes): lint, the library, the release sync, the grading
 # machinery without kernels, and the grading power of one chapter (CHAPTER=04 by default).
-FAST_TESTS := test_core test_kernels test_gradients test_checks test_guard test_verdicts test_mlp test_release_sync \
+FAST_TESTS := test_core test_kernels test_worker_groups test_gradients test_checks test_guard test_verdicts test_mlp test_release_sync \
   test_notebook_hygiene test_review test_grade_units test_datasets test_lms test_deploy
 check: $(VENV)/.dev
 	ruff check lib tests benchmarks
-	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2" $(FAST_TESTS:%=tests/%.py)
-	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2" tests/test_grading_power.py \
+	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2 --dist loadgroup" $(FAST_TESTS:%=tests/%.py)
+	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2 --dist loadgroup" tests/test_grading_power.py \
 	  tests/test_answers.py -k "$(CHAPTER)_"
 
 # Regenerate the student notebooks from solutions/ (never edit notebooks/ by hand).
