@@ -22,7 +22,6 @@ LONG_FIRST = [
     "test_binder_launch",
     "test_trusted_grading",
     "test_gradebook",
-    "test_autograde",
     "test_nbval",
     "test_lab",
     "test_release_sync",

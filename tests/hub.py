@@ -45,6 +45,9 @@ def environment(folder):
     """A venv with JupyterHub, nbgrader (the course's pins) and the course package; the proxy from npm."""
     assert Path(SYSTEM_PYTHON).exists(), "the JupyterHub test needs Debian's python3 (and python3-venv)"
     venv = folder / "venv"
+    # npm fetches the proxy while pip installs: one waits on the network while the other works
+    npm = ["npm", "install", "--prefix", str(folder / "proxy"), "--no-fund", "--no-audit", "--loglevel=error", PROXY]
+    proxy = subprocess.Popen(npm, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     run([SYSTEM_PYTHON, "-m", "venv", str(venv)])
     pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if re.match(r"^[\w.-]+==", line)]
     (folder / "constraints.txt").write_text("\n".join(pins) + "\n")
@@ -52,8 +55,8 @@ def environment(folder):
     run([*pip, "-c", str(folder / "constraints.txt"), JUPYTERHUB, "nbgrader", "psycopg2-binary"])
     # the course's tooling (dlfs.exchange) for the instructor's nbgrader; a copy, not a link to ROOT
     run([*pip, "--no-deps", str(ROOT)], cwd=folder)
-    npm = ["npm", "install", "--prefix", str(folder / "proxy"), "--no-fund", "--no-audit", "--loglevel=error", PROXY]
-    run(npm)
+    said = proxy.communicate(timeout=600)[0]  # a guard against a hang: npm takes seconds
+    assert proxy.returncode == 0, f"{' '.join(npm)} failed:\n{said[-2000:]}"
     return venv, folder / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 

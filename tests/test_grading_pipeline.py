@@ -296,14 +296,15 @@ def test_a_kernel_that_leaves_early_earns_at_most_what_it_recorded(graded):
 
 
 def test_negative_control_in_kernel_verdicts_give_the_fakers_points(tmp_path):
-    """Plain nbgrader decides in the learner's kernel: the same fakers get full marks there."""
+    """Plain nbgrader decides in the learner's kernel: the same fakers get full marks there, as the
+    answered release does (and the untouched one none: the end-to-end path `nbgrader autograde`)."""
     course = tmp_path / "course"
     shutil.copytree(ROOT / "solutions" / CHAPTER, course / "source" / CHAPTER)
-    for student, code in KERNEL_FAKERS.items():
+    students = {name: with_cell(wrong_add(), code, at=after_imports()) for name, code in KERNEL_FAKERS.items()}
+    students.update(solved=solved(), untouched=release())
+    for student, nb in students.items():
         (course / "submitted" / student / CHAPTER).mkdir(parents=True)
-        nbformat.write(
-            with_cell(wrong_add(), code, at=after_imports()), course / "submitted" / student / CHAPTER / NAME
-        )
+        nbformat.write(nb, course / "submitted" / student / CHAPTER / NAME)
     settings = [
         f"--CourseDirectory.db_url=sqlite:///{tmp_path}/gradebook.db",
         "--CourseDirectory.source_directory=source",
@@ -315,8 +316,8 @@ def test_negative_control_in_kernel_verdicts_give_the_fakers_points(tmp_path):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{tmp_path}/gradebook.db") as gb:
-        scores = {student: gb.find_submission(CHAPTER, student).score for student in KERNEL_FAKERS}
-    assert scores == dict.fromkeys(KERNEL_FAKERS, FULL), scores
+        scores = {student: gb.find_submission(CHAPTER, student).score for student in students}
+    assert scores == {**dict.fromkeys(KERNEL_FAKERS, FULL), "solved": FULL, "untouched": 0}, scores
 
 
 def test_chatty_output_does_not_stop_grading(graded):

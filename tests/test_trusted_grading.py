@@ -1,6 +1,7 @@
 """dlfs-grade decides points from recorded values, cell by cell: per chapter one sandboxed class in
 which the solution earns everything, the untouched release nothing, each delegation, shortcut and
-hard-coded answer nothing on its exercise (and everything else), and each alternative everything."""
+hard-coded answer nothing on its exercise (and everything else), and each alternative everything;
+nothing is written into the repository."""
 
 import html as html_module
 import re
@@ -51,6 +52,8 @@ def test_points_come_from_the_recorded_values(chapter, tmp_path):
         (tmp_path / "in" / student).mkdir(parents=True)
         nbformat.write(nb, tmp_path / "in" / student / name)
     out = tmp_path / "out"
+    git_status = ["git", "status", "--porcelain", "--ignored"]
+    before = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     done = subprocess.run(
         [GRADE, chapter, str(tmp_path / "in"), "--out", str(out), "--jobs", "2", "--timeout", "600"],
         env=ENV,
@@ -60,6 +63,8 @@ def test_points_come_from_the_recorded_values(chapter, tmp_path):
         timeout=1800,  # a guard against a hang only: the run takes a minute or two
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    after = subprocess.run(git_status, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert after == before, f"grading wrote into the repository:\n{after}"
     wrong = []
     with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
         for student, (_nb, zero, says) in students.items():
