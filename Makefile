@@ -40,7 +40,7 @@ check: $(VENV)/.dev
 	ruff check lib tests benchmarks
 	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2 --dist loadgroup" $(FAST_TESTS:%=tests/%.py)
 	PYTHONDONTWRITEBYTECODE=1 pytest -o addopts="-q -p no:cacheprovider -n 2 --dist loadgroup" tests/test_grading_power.py \
-	  tests/test_answers.py tests/test_lab.py -k "$(CHAPTER)_"
+	  tests/test_answers.py -k "$(CHAPTER)_"
 
 # Regenerate the student notebooks from solutions/ (never edit notebooks/ by hand).
 notebooks: $(VENV)/.lab

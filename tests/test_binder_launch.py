@@ -65,9 +65,11 @@ def binder(tmp_path_factory):
     here = f"python-{sys.version_info.major}.{sys.version_info.minor}"
     assert runtime == here, f"binder/runtime.txt asks for {runtime}; this test runs {here}"
     env = clean_env()
+    # --no-compile: Python compiles what the notebooks import when they import it; compiling all of
+    # TensorFlow up front took half the install
     subprocess.run([sys._base_executable, "-m", "venv", str(venv)], check=True, env=env)
     install = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", "binder/requirements.txt"],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-compile", "-r", "binder/requirements.txt"],
         cwd=repo,
         env=env,
         capture_output=True,

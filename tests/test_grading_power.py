@@ -1,6 +1,7 @@
-"""The exercises' tests have power: the solution passes every grade cell and each plausible wrong
-answer fails its own test, saying what is wrong. (That the untouched student notebook passes none
-is shown per chapter by JupyterLab's Validate, in test_lab.py.)"""
+"""The exercises' tests have power: the solution passes every grade cell, the untouched student
+notebook passes none (`nbgrader validate --invert`), and each plausible wrong answer fails its own
+test, saying what is wrong. All without `demo` cells, which no test may depend on; nbval and the
+browser run every notebook whole."""
 
 import re
 from collections import defaultdict
@@ -16,8 +17,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_solution_passes_every_grade_cell(chapter, tmp_path):
-    """Without its `demo` cells, which no test may depend on: the wrong answers below and dlfs-grade
-    run without them. nbval and the browser run the whole solution, demos and tests alike."""
     for path in notebooks("solutions", chapter):
         nb = nbformat.read(path, as_version=4)
         assert grade_cells(nb), f"{path} has no grade cells"
@@ -38,6 +37,14 @@ def test_every_chapter_has_wrong_answers_for_every_exercise():
         }
         covered = {m[0] for m in MUTANTS.get(chapter, [])}
         assert answers <= covered, f"{chapter}: no plausible wrong answer tested for {sorted(answers - covered)}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_untouched_student_notebook_passes_no_grade_cell(chapter, tmp_path):
+    for path in notebooks("notebooks", chapter):
+        results = validate(without_demos(nbformat.read(path, as_version=4)), tmp_path, invert=True)
+        passing = [p["source"].splitlines()[0] for p in results.get("passed", [])]
+        assert not passing, f"{path.name}: unanswered, these tests still pass: {passing}"
 
 
 def rounds():
