@@ -125,7 +125,7 @@ def hostile_class(out):
             solved(),
             f"import subprocess\nkids = [subprocess.Popen(['sleep', '{sleep_marker(out)}']) for _ in range(300)]",
         ),
-        "chatty": with_cell(solved(), "for i in range(10**7):\n    print(i)"),
+        "chatty": with_cell(solved(), "for i in range(10**6):\n    print(i)"),  # 6.9 MB of output
         "syntax": syntax,
         "no_answer": deleted_answer,
         "no_test": no_test,
