@@ -521,3 +521,16 @@ def apply(nb, answers):
         for region in sorted(regions, reverse=True):  # the last region first: the others keep their numbers
             nb = mutate(nb, grade_id, regions[region], region)
     return nb
+
+
+def rounds(items):
+    """`items` (tuples whose first element is an answer cell) in rounds of at most one per answer
+    cell, each in its order: a round is one notebook. An answer's test checks that answer only, so
+    the answers of a round cannot hide one another, and one kernel runs them all."""
+    by_answer = {}
+    for item in items:
+        by_answer.setdefault(item[0], []).append(item)
+    return [
+        [queue[n] for queue in by_answer.values() if len(queue) > n]
+        for n in range(max(map(len, by_answer.values()), default=0))
+    ]

@@ -118,7 +118,8 @@ def hostile_class(out):
         "dice": with_cell(solved(), "import random\nopen('dice.txt', 'w').write(repr(random.random()))"),
         "wrong": wrong_add(),
         "untouched": release(),
-        "loops": with_cell(solved(), "while True:\n    pass"),
+        # forever, asleep: the cell limit stops it all the same, without taking a core from the other tests
+        "loops": with_cell(solved(), "import time\nwhile True:\n    time.sleep(0.01)"),
         "dies": with_cell(solved(), "import os\nos._exit(1)"),
         "hog": with_cell(solved(), "import numpy as np\nhog = np.ones(10**9)  # 8 GB"),
         "flood": with_cell(

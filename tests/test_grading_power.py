@@ -4,11 +4,11 @@ test, saying what is wrong. All without `demo` cells, which no test may depend o
 browser run every notebook whole."""
 
 import re
-from collections import defaultdict
 
 import nbformat
 import pytest
 
+from answers import rounds
 from course import CHAPTERS, cell, grade_cells, mutate, notebooks, validate, without_demos
 from mutants import MUTANTS
 
@@ -47,26 +47,20 @@ def test_untouched_student_notebook_passes_no_grade_cell(chapter, tmp_path):
         assert not passing, f"{path.name}: unanswered, these tests still pass: {passing}"
 
 
-def rounds():
-    """Each chapter's wrong answers in rounds of at most one per answer cell: a round is one notebook
-    (an answer's test checks that answer only, so its wrong answers cannot hide one another)."""
-    out = []
-    for chapter, mutants in MUTANTS.items():
-        by_answer = defaultdict(list)
-        for mutant in mutants:
-            by_answer[mutant[0]].append(mutant)
-        for number in range(max(map(len, by_answer.values()))):
-            out.append((chapter, number, [ms[number] for ms in by_answer.values() if len(ms) > number]))
-    return out
+def chapter_rounds():
+    """Each chapter's wrong answers in rounds (answers.rounds): a round is one notebook."""
+    return [(chapter, n, round_) for chapter, mutants in MUTANTS.items() for n, round_ in enumerate(rounds(mutants))]
 
 
 def test_rounds_hold_every_wrong_answer_once():
-    held = sorted((chapter, m[0], m[1]) for chapter, _, mutants in rounds() for m in mutants)
+    held = sorted((chapter, m[0], m[1]) for chapter, _, mutants in chapter_rounds() for m in mutants)
     assert held == sorted((chapter, m[0], m[1]) for chapter, ms in MUTANTS.items() for m in ms)
-    assert all(len({m[0] for m in ms}) == len(ms) for _, _, ms in rounds()), "two wrong answers for one cell in a round"
+    assert all(len({m[0] for m in ms}) == len(ms) for _, _, ms in chapter_rounds()), "two wrong answers for a cell"
 
 
-@pytest.mark.parametrize("chapter, number, mutants", rounds(), ids=[f"{c}:round{n}" for c, n, _ in rounds()])
+@pytest.mark.parametrize(
+    "chapter, number, mutants", chapter_rounds(), ids=[f"{c}:round{n}" for c, n, _ in chapter_rounds()]
+)
 def test_wrong_answers_fail_their_own_tests_and_say_why(chapter, number, mutants, tmp_path):
     (path,) = notebooks("solutions", chapter)
     nb = without_demos(nbformat.read(path, as_version=4))

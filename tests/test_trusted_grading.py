@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, HARD_CODED, SHORTCUTS, apply
+from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, HARD_CODED, SHORTCUTS, apply, rounds
 from course import CHAPTERS, ENV, ROOT, answered, notebooks, without_demos
 
 GRADE = str(Path(sys.executable).parent / "dlfs-grade")
@@ -25,7 +25,8 @@ def points_of_test_cells(nb):
 
 
 def a_class(chapter):
-    """{student: (submission, {answer cells that must earn nothing}, what the feedback must say)}"""
+    """{student: (submission, {answer cells that must earn nothing}, [what the feedback must say])};
+    shortcuts and hard-coded answers in rounds (answers.rounds)."""
     (source_path,) = notebooks("solutions", chapter)
     source = nbformat.read(source_path, as_version=4)
     release = without_demos(nbformat.read(ROOT / "notebooks" / chapter / source_path.name, as_version=4))
@@ -33,15 +34,18 @@ def a_class(chapter):
     def submission(answers):
         return answered(release, apply(source, answers))
 
-    students = {"solution": (submission({}), set(), None), "untouched": (release, "all", None)}
+    students = {"solution": (submission({}), set(), []), "untouched": (release, "all", [])}
     for i, answers in enumerate(DELEGATIONS.get(chapter, [])):
-        students[f"delegation{i}"] = (submission(answers), set(answers), DELEGATION_SAYS)
-    for i, (answer, regions, _test, says) in enumerate(SHORTCUTS.get(chapter, [])):
-        students[f"shortcut{i}"] = (submission({answer: regions}), {answer}, says)
-    for i, (answer, regions, _test, *says) in enumerate(HARD_CODED.get(chapter, [])):
-        students[f"hardcoded{i}"] = (submission({answer: regions}), {answer}, says[0] if says else "wrong values")
+        students[f"delegation{i}"] = (submission(answers), set(answers), [DELEGATION_SAYS])
+    for i, shortcuts in enumerate(rounds(SHORTCUTS.get(chapter, []))):
+        answers = {answer: regions for answer, regions, _test, _says in shortcuts}
+        students[f"shortcuts{i}"] = (submission(answers), set(answers), [says for *_, says in shortcuts])
+    for i, hard_coded in enumerate(rounds(HARD_CODED.get(chapter, []))):
+        answers = {answer: regions for answer, regions, _test, *_says in hard_coded}
+        says = [(item[3:] or ["wrong values"])[0] for item in hard_coded]
+        students[f"hardcoded{i}"] = (submission(answers), set(answers), says)
     for i, answers in enumerate(ALTERNATIVES.get(chapter, [])):
-        students[f"alternative{i}"] = (submission(answers), set(), None)
+        students[f"alternative{i}"] = (submission(answers), set(), [])
     return students, source_path.name, points_of_test_cells(source)
 
 
@@ -73,7 +77,6 @@ def test_points_come_from_the_recorded_values(chapter, tmp_path):
             if got != want:
                 wrong.append(f"{student}: {got} instead of {want}")
             if says:
-                html = (out / "feedback" / student / name.replace(".ipynb", ".html")).read_text()
-                if not re.search(says, html_module.unescape(html)):
-                    wrong.append(f"{student}: the feedback does not say /{says}/")
+                html = html_module.unescape((out / "feedback" / student / name.replace(".ipynb", ".html")).read_text())
+                wrong += [f"{student}: the feedback does not say /{s}/" for s in says if not re.search(s, html)]
     assert not wrong, "\n".join(wrong)
