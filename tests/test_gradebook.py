@@ -39,6 +39,12 @@ def test_a_postgresql_url_gets_the_installed_driver_and_logs_hide_its_password()
     assert gradebook.url_of(None, "/course") == "sqlite:////course/gradebook.db"
 
 
+def test_the_schema_version_read_in_process_is_the_one_alembic_gives():
+    import nbgrader.api
+
+    assert gradebook.schema_version() == nbgrader.api.get_alembic_version()  # nbgrader's: the alembic command
+
+
 def a_class(folder):
     """Every status a class that behaves gets: full, partial and no marks, unreadable, missing."""
     notebooks = {"ada": solved(), "bob": wrong_add(), "cy": release(), "dee": add_only()}

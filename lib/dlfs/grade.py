@@ -48,6 +48,7 @@ class Refused(Exception):
 
 def main(argv=None):
     args = _parser().parse_args(argv)
+    gradebook.read_schema_version_in_process()
     try:
         rows = export(args) if args.export else grade(args)
         if args.lms:
@@ -422,6 +423,7 @@ def _nbgrader_child(course, env, argv, log_path):
     os.environ.update(env)
     from nbgrader.apps.nbgraderapp import NbGraderApp
 
+    gradebook.read_schema_version_in_process()
     code = 0
     try:
         NbGraderApp.launch_instance(argv=argv)
