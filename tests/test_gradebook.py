@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import postgres
+import pytest
 import sqlalchemy as sa
 from test_grading_pipeline import CHAPTER, NAME, add_only, release, solved, wrong_add
 
@@ -102,6 +103,7 @@ def kill_tree(process):
     process.wait()
 
 
+@pytest.mark.slow  # a PostgreSQL server of its own and four grading runs, three at once
 def test_concurrent_shards_give_the_grades_of_one_run_that_was_killed_halfway_and_rerun(tmp_path):
     """One PostgreSQL server, two gradebooks: A graded by two concurrent shards, B by one unsharded
     run killed halfway and run again. Both export the same grades.csv; nothing is lost or doubled."""
