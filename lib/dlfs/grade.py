@@ -168,6 +168,7 @@ def grade(args):
         # What the threads below import is imported first, here: two threads importing IPython at
         # once can each see it half-initialised.
         import IPython.core.inputtransformer2  # noqa: F401
+        import matplotlib.font_manager  # noqa: F401 (the sandbox's font list)
         import nbclient  # noqa: F401
         from traitlets.config import Config  # noqa: F401
 
