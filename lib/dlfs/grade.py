@@ -10,8 +10,13 @@ or a .zip from an LMS whose files are named <student_id>_<anything>_<notebook>.i
 is --pattern, a regular expression with the groups student_id and file_id, read by nbgrader's
 FileNameCollectorPlugin). OUTDIR gets grades.csv (student_id, score, max_score, status, detail),
 feedback/<student_id>/*.html, logs/ and the nbgrader course with its gradebook (backed up in
-backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox; the points
-are decided outside it, from the values it recorded (dlfs.verdicts).
+backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox, once per
+group of exercises, with that group's references absent; the points are decided outside it, from the
+values it recorded.
+
+The stages, one module each: intake (dlfs.submissions) -> course (dlfs.course) -> runs (dlfs.runs)
+-> judging (dlfs.judging) -> feedback (dlfs.feedback) -> export (dlfs.export, dlfs.lms). This module
+is the command line and the order of the stages.
 
 --db puts the gradebook at any SQLAlchemy URL (a PostgreSQL server several machines share); --shard
 K/N grades only the K-th of N disjoint slices of the students, so N machines grade one class at
@@ -19,38 +24,28 @@ once; --export writes grades.csv from the gradebook alone; --lms writes the file
 """
 
 import argparse
-import csv
-import datetime
 import logging
-import multiprocessing
 import os
 import queue
-import shutil
-import signal
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import nbformat
-
-from dlfs import gradebook, kernels, lms, review, sandbox, submissions, trusted, verdicts
+from dlfs import course as course_stage
+from dlfs import export, feedback, gradebook, judging, lms, review, runs, sandbox, submissions
+from dlfs.course import Refused
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
-FIELDS = ["student_id", "score", "max_score", "status", "detail"]
 log = logging.getLogger("dlfs-grade")
-
-
-class Refused(Exception):
-    """The run itself cannot work (unknown assignment, unreadable input...): exit non-zero."""
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
     gradebook.read_schema_version_in_process()
     try:
-        rows = export(args) if args.export else grade(args)
+        rows = export_only(args) if args.export else grade(args)
         if args.lms:
             written = lms.write(
                 args.lms, rows, args.roster, Path(args.out), args.assignment, args.lms_assignment_id, args.lms_key
@@ -107,27 +102,17 @@ def _settings(args):
         raise Refused(str(error)) from None
 
 
-def export(args):
+def export_only(args):
     """grades.csv (the whole class, every shard's students) from the gradebook alone."""
     _, url, course_dir = _settings(args)
     out = Path(args.out).resolve()
     if not args.db and not (course_dir / "gradebook.db").exists():
         raise Refused(f"no gradebook at {course_dir / 'gradebook.db'}: grade first, or give --db or --course-dir")
-    rows = gradebook.load(url, args.assignment)
-    if not rows:
+    saved = out / "backups" / course_stage.stamp()
+    rows = export.from_gradebook(url, args.assignment, out, lambda path: course_stage.backup(saved, path))
+    if rows is None:
         raise Refused(f"the gradebook {gradebook.shown(url)} has no grades for {args.assignment}")
-    out.mkdir(parents=True, exist_ok=True)
-    _backup(out / "backups" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f"), out / "grades.csv")
-    (out / "grades.csv").unlink(missing_ok=True)  # the gradebook holds the whole class: no merging
-    return _write_grades(out / "grades.csv", rows)
-
-
-def _backup(folder, *paths):
-    """Copy each existing path into folder (made on first use) before a run changes it."""
-    for path in paths:
-        if path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, folder / path.name)
+    return rows
 
 
 def grade(args):
@@ -148,7 +133,7 @@ def grade(args):
         raise Refused(f"--jobs must be between 1 and 256, got {args.jobs}")
     out = Path(args.out).resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = course_stage.stamp()
     _log_to(out / "logs" / f"{stamp}.log")
     notebook = sorted(source.glob("*.ipynb"))[0].name
     log.info("grading %s (%s) from %s into %s", args.assignment, notebook, args.submissions, out)
@@ -177,48 +162,34 @@ def grade(args):
         answer = source / notebook
         reviews = {s: reviewer.submit(_review, p, answer) for s, (p, problem) in found.items() if not problem}
         reviewer.shutdown(wait=False)
-        started = time.monotonic()
-        course, points = _prepare_course(out, course_dir, course_repo, args.assignment, stamp, url)
-        log.info("course set up in %.1f s (nbgrader generate_assignment)", time.monotonic() - started)
-        # The solution's trusted run goes on while the first students are autograded; judging waits for it.
-        solution = ThreadPoolExecutor(1)
-        expected = solution.submit(_solution_records, course / "source" / args.assignment / notebook, out / "expected")
-        solution.shutdown(wait=False)
-        judge = {"expected": expected, "points": points, "notebook": notebook, "url": url}
-        rows = {}
-        to_grade = []
+        course = course_stage.prepare(
+            out, course_dir, course_repo, args.assignment, notebook, stamp, url, safe=not args.unsafe
+        )
+        rows, to_grade = {}, []
         for student, (path, problem) in sorted(found.items()):
             if problem:
-                rows[student] = _row(student, 0, None, *problem)
+                rows[student] = export.row(student, 0, None, *problem)
                 gradebook.save(url, args.assignment, [rows[student]])
-                continue
-            target = course / "submitted" / student / args.assignment
-            if target.exists():
-                shutil.rmtree(target)  # a new submission of this student replaces the previous one
-            target.mkdir(parents=True)
-            shutil.copy(path, target / notebook)
-            for name in submissions.NBGRADER_FILES:  # nbgrader's: when it was submitted, its feedback's key
-                if (path.parent / name).is_file() and not (path.parent / name).is_symlink():
-                    shutil.copy(path.parent / name, target / name)
-            to_grade.append(student)
+            else:
+                course_stage.place(course, student, path)
+                to_grade.append(student)
         slots = queue.Queue()
-        for worker in range(args.jobs):
-            slots.put(worker)
+        for number in range(args.jobs):
+            slots.put(_worker(out, args, number))
 
         def run(student):
             worker = slots.get()
             try:
                 # until this student's verdicts are in, the gradebook says so (a stopped run is visible)
-                pending = _row(student, 0, "", "grading", "stopped while grading; grade again")
+                pending = export.row(student, 0, "", "grading", "stopped while grading; grade again")
                 gradebook.save(url, args.assignment, [pending])
-                return student, _grade_twice_if_timed_out(course, out, args, student, worker, judge)
+                return student, grade_twice_if_timed_out(course, worker, student)
             except Refused:
                 raise
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
-                return student, _row(
-                    student, 0, "", "crashed", f"grading failed: {type(error).__name__}: {error}"[:300]
-                )
+                why = f"grading failed: {type(error).__name__}: {error}"[:300]
+                return student, export.row(student, 0, "", "crashed", why)
             finally:
                 slots.put(worker)
 
@@ -233,12 +204,13 @@ def grade(args):
                 if row.pop("judged", False):
                     judged.add(student)
                 gradebook.save(url, args.assignment, [row], judged=student in judged)
-                log.info(
-                    "%s: %s %s/%s %s", student, row["status"], _num(row["score"]), _num(row["max_score"]), row["detail"]
-                )
-        _expected(expected)  # a solution that fails its trusted run is refused, even if no one needed judging
+                score, max_score = export.shown(row["score"]), export.shown(row["max_score"])
+                log.info("%s: %s %s/%s %s", student, row["status"], score, max_score, row["detail"])
+        course.expected()  # a solution that fails its trusted run is refused, even if no one needed judging
+        course.groups()
         started = time.monotonic()
-        _feedback(course, out, args, [s for s in to_grade if rows[s]["max_score"] != ""], rows)
+        graded = [s for s in to_grade if rows[s]["max_score"] != ""]
+        feedback.generate(course, args.jobs, graded, rows, args.timeout, log)
         log.info("feedback generated in %.1f s", time.monotonic() - started)
         # the feedback's outcome is part of the rows
         gradebook.save(url, args.assignment, [r for s, r in rows.items() if s in judged], judged=True)
@@ -247,7 +219,49 @@ def grade(args):
     for row in rows.values():
         if row["max_score"] in ("", None):
             row["max_score"] = max_score
-    return _write_grades(out / "grades.csv", rows)
+    return export.write_grades(out / "grades.csv", rows)
+
+
+def _worker(out, args, number):
+    folder = out / "workers" / str(number)
+    runtime = folder / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
+    settings = None
+    if not args.unsafe:
+        settings = {
+            # The process limit counts per uid: one uid per worker of this run, and none shared
+            # with a concurrent run (PIDs of running processes are unique).
+            "uid": 1_000_000 + os.getpid() * 256 + number,
+            "runtime_dir": str(runtime),
+            "read_only": [str(ROOT / "lib")],
+            "memory_gib": args.memory_gib,
+            "cpu_seconds": int(args.timeout) + 5,
+        }
+    return runs.Worker(folder, runtime, settings, args.cell_timeout, args.timeout)
+
+
+def grade_twice_if_timed_out(course, worker, student):
+    """Now and then a kernel and its client both sit idle mid-cell (a lost message) until the cell's
+    time limit: a student whose cell timed out is graded once more, and the second result stands
+    (an answer that really loops forever times out again)."""
+    row = grade_one(course, worker, student)
+    if row["status"] == "timeout":
+        log.warning("%s: %s; grading once more", student, row["detail"])
+        row = grade_one(course, worker, student)
+    return row
+
+
+def grade_one(course, worker, student):
+    """One submission through the runs and the judging stages: its row."""
+    outcome = runs.submission(course, worker, student, log)
+    if outcome.runs is None:
+        return export.row(student, 0, outcome.max_score, outcome.status, outcome.detail)
+    started = time.monotonic()
+    decided = judging.decide(course.expected(), course.points, outcome.runs)
+    judging.apply(course.folder, course.assignment, course.notebook, student, decided, outcome.runs, course.url)
+    score, max_score = gradebook.scores(course.url, course.assignment, student)
+    log.info("%s: judged in %.2f s", student, time.monotonic() - started)
+    return dict(export.row(student, score, max_score, outcome.status, outcome.detail), judged=True)
 
 
 def _review(path, source):
@@ -265,256 +279,6 @@ def _log_to(path):
     handler = logging.FileHandler(path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
-
-
-def _prepare_course(out, course, course_repo, assignment, stamp, url):
-    (course / "source").mkdir(parents=True, exist_ok=True)
-    backup = out / "backups" / stamp
-    _backup(backup, course / "gradebook.db", out / "grades.csv")
-    if not url.startswith("sqlite"):  # a server's gradebook: keep this assignment's grades as they were
-        with gradebook.setup_lock(url):
-            before = gradebook.load(url, assignment)
-        if before:
-            backup.mkdir(parents=True, exist_ok=True)
-            _write_grades(backup / f"gradebook-{assignment}.csv", before)
-    if (course / "source" / assignment).exists():
-        shutil.rmtree(course / "source" / assignment)
-    shutil.copytree(course_repo / "solutions" / assignment, course / "source" / assignment)
-    points = {}
-    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
-        points.update(verdicts.rewrite_notebook(path))  # the test cells record; nothing expected is computed
-    (course / "nbgrader_config.py").write_text(
-        "import os\n\n"
-        "c = get_config()  # noqa: F821\n"
-        "c.CourseDirectory.source_directory = 'source'\n"
-        f"c.CourseDirectory.course_id = {gradebook.COURSE_ID!r}\n"
-        f"# dlfs-grade --db sets {gradebook.URL_VARIABLE}; set it too to open this gradebook in formgrader\n"
-        f"c.CourseDirectory.db_url = os.environ.get({gradebook.URL_VARIABLE!r}, 'sqlite:///gradebook.db')\n"
-    )
-    with gradebook.setup_lock(url):  # shards on other machines set up the same assignment
-        argv = ["generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release"]
-        log_path = out / "logs" / stamp / "generate_assignment.log"  # beside, not among, the run logs
-        log_path.parent.mkdir(exist_ok=True)
-        if _in_child(course, _env(), argv, log_path, timeout=600) != 0:
-            last = log_path.read_text().strip().splitlines()[-1:] or ["no output"]
-            raise Refused(f"nbgrader generate_assignment failed: {last[0][:300]} (log: {log_path})")
-        gradebook.ensure(url)
-    return course, points
-
-
-def _in_child(course, env, argv, log_path, timeout):
-    """Run nbgrader's app with argv in a fresh child of the fork server; its exit code, or None when
-    it ran past `timeout` and was killed, with its whole session (the child leads one)."""
-    child = _forkserver().Process(target=_nbgrader_child, args=(str(course), env, argv, str(log_path)))
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        os.killpg(child.pid, signal.SIGKILL)
-        child.join()
-        return None
-    return child.exitcode
-
-
-def _env():
-    return dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-
-
-def _grade_twice_if_timed_out(course, out, args, student, worker, judge):
-    """Now and then a kernel and its client both sit idle mid-cell (a lost message) until the cell's
-    time limit: a student whose cell timed out is graded once more, and the second result stands
-    (an answer that really loops forever times out again)."""
-    row = _grade_one(course, out, args, student, worker, judge)
-    if row["status"] == "timeout":
-        log.warning("%s: %s; grading once more", student, row["detail"])
-        row = _grade_one(course, out, args, student, worker, judge)
-    return row
-
-
-def _grade_one(course, out, args, student, worker, judge):
-    work = out / "workers" / str(worker)
-    runtime = work / "runtime"
-    runtime.mkdir(parents=True, exist_ok=True)
-    env = dict(_env(), JUPYTER_RUNTIME_DIR=str(runtime))
-    flags = [
-        f"--Execute.timeout={args.cell_timeout}",
-        # nbgrader fails the whole notebook when a cell's last output comes > 4 s after its reply.
-        "--Execute.iopub_timeout=60",
-        "--OverwriteCells.add_missing_cells=True",
-        "--Execute.extra_arguments=[]",
-    ]
-    if not args.unsafe:
-        sandbox.install_kernelspec(
-            work / "jupyter",
-            {
-                # The process limit counts per uid: one uid per worker of this run, and none shared
-                # with a concurrent run (PIDs of running processes are unique).
-                "uid": 1_000_000 + os.getpid() * 256 + worker,
-                "runtime_dir": str(runtime),
-                "read_only": [str(ROOT / "lib")],
-                "memory_gib": args.memory_gib,
-                "cpu_seconds": int(args.timeout) + 5,
-            },
-        )
-        env["JUPYTER_PATH"] = str(work / "jupyter")
-        flags.append(f"--Execute.kernel_name={sandbox.KERNEL_NAME}")
-    # IPC in the runtime folder the sandbox shares (it has no network), and the wakeful client
-    flags += kernels.flags(runtime)
-    argv = ["autograde", args.assignment, f"--student={student}", "--force", "--create", *flags]
-    log_path = work / f"{student}.autograde.log"
-    started = time.monotonic()
-    code = _in_child(course, env, argv, log_path, args.timeout)  # nbgrader and the sandbox go together
-    log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
-    if code is None:
-        return _row(student, 0, "", "timeout", f"the notebook ran longer than {args.timeout:g} s and was stopped")
-    output = log_path.read_text()
-    score, max_score = gradebook.scores(judge["url"], args.assignment, student)
-    if score is None:
-        last = [line for line in output.splitlines() if "Error" in line][-1:] or ["see the run log"]
-        return _row(student, 0, "", "crashed", f"nbgrader could not grade it: {last[0][:200]}")
-    autograded = course / "autograded" / student / args.assignment
-    if not list(autograded.glob("*.ipynb")):
-        return _row(  # no values were judged, so no points (whatever nbgrader's kernel-side score says)
-            student, 0, max_score, "crashed", "the kernel died while running the notebook; nothing was graded"
-        )
-    status, detail = _execution_status(autograded, output)
-    # nbgrader's score came from the kernel's own verdicts; the trusted ones replace it
-    ran = time.monotonic()
-    expected = _expected(judge["expected"])
-    trusted.apply(course, args.assignment, judge["notebook"], student, expected, judge["points"], judge["url"])
-    score, max_score = gradebook.scores(judge["url"], args.assignment, student)
-    log.info("%s: judged in %.2f s", student, time.monotonic() - ran)
-    return dict(_row(student, score, max_score, status, detail), judged=True)
-
-
-def _solution_records(path, cache):
-    expected = verdicts.expected_records(path, cache)
-    log.info("expected records: %d (the solution's trusted run)", len(expected))
-    return expected
-
-
-def _expected(future):
-    """The solution's records, once its trusted run is done."""
-    try:
-        return future.result()
-    except Exception as error:  # noqa: BLE001 (the instructor's notebook itself must run)
-        why = f"the solution notebook failed in the trusted run: {type(error).__name__}: {error}"
-        raise Refused(why[:500]) from None
-
-
-_context = None
-
-
-def _forkserver():
-    # nbgrader is imported once, in the fork server; each student is graded in a fresh child of it
-    # (as isolated as a new process, without paying the imports again).
-    global _context
-    if _context is None:
-        _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "nbconvert", "nbclient", "dlfs.grade"])
-    return _context
-
-
-def _nbgrader_child(course, env, argv, log_path):
-    os.setsid()
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.chdir(course)
-    os.environ.clear()
-    os.environ.update(env)
-    from nbgrader.apps.nbgraderapp import NbGraderApp
-
-    gradebook.read_schema_version_in_process()
-    code = 0
-    try:
-        NbGraderApp.launch_instance(argv=argv)
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else 1
-    except BaseException:  # noqa: BLE001 (reported in the log; the parent reads the gradebook)
-        import traceback
-
-        traceback.print_exc()
-        code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def _execution_status(autograded, output):
-    errors = []
-    for path in autograded.glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            errors += [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
-    if "DeadKernelError" in output or "DeadKernelError" in errors or "Kernel died" in output:
-        return "crashed", "the kernel died while running the notebook (graded up to that point)"
-    if "CellTimeoutError" in errors:
-        return "timeout", "a cell ran longer than the per-cell limit and was interrupted (graded otherwise)"
-    return "graded", ""
-
-
-def _feedback(course, out, args, students, rows):
-    """Feedback pages (nbgrader's generate_feedback, which runs no student code), in --jobs children
-    of the fork server at once, each for its share of the students; copied to OUT/feedback/<student>."""
-    autograded = course / "autograded"
-    ready = [s for s in students if list((autograded / s / args.assignment).glob("*.ipynb"))]
-    everyone = {p.name for p in autograded.iterdir() if p.is_dir()} if autograded.is_dir() else set()
-    preprocessors = (
-        "['nbgrader.preprocessors.GetGrades', 'nbgrader.preprocessors.ClearHiddenTests', "
-        "'dlfs.feedback.StripTestCellOutputs', 'nbconvert.preprocessors.CSSHTMLHeaderPreprocessor']"
-    )
-    runs = []
-    for worker in range(args.jobs):
-        share = set(ready[worker :: args.jobs])
-        if not share:
-            continue
-        argv = [
-            "generate_feedback",
-            args.assignment,
-            "--force",
-            f"--GenerateFeedback.preprocessors={preprocessors}",
-            # everyone else in the course, earlier batches included, is another child's or stays as it is
-            f"--CourseDirectory.student_id_exclude={','.join(sorted(everyone - share))}",
-        ]
-        log_path = out / "workers" / str(worker) / "feedback.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        runs.append((course, _env(), argv, log_path, args.timeout))
-    with ThreadPoolExecutor(max(1, len(runs))) as pool:
-        list(pool.map(lambda run: _in_child(*run), runs))
-    for student in students:
-        made = course / "feedback" / student / args.assignment
-        target = out / "feedback" / student
-        if target.exists():
-            shutil.rmtree(target)
-        if list(made.glob("*.html")):
-            shutil.copytree(made, target)
-        else:
-            log.warning("%s: no feedback was generated", student)
-            rows[student]["detail"] = f"{rows[student]['detail']}; no feedback".strip("; ")
-
-
-def _row(student, score, max_score, status, detail):
-    return {"student_id": student, "score": score, "max_score": max_score, "status": status, "detail": detail}
-
-
-def _num(value):
-    return f"{value:g}" if isinstance(value, float) else value
-
-
-def _write_grades(path, rows):
-    merged = {}
-    if path.exists():  # earlier batches stay; a student graded again gets the new row
-        with open(path, newline="") as f:
-            merged = {row["student_id"]: row for row in csv.DictReader(f)}
-    for student, row in rows.items():
-        merged[student] = {k: _num(v) for k, v in row.items()}
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        for student in sorted(merged):
-            writer.writerow({k: merged[student][k] for k in FIELDS})
-    tmp.replace(path)  # atomic: an interrupted run never leaves half a file
-    return merged
 
 
 if __name__ == "__main__":

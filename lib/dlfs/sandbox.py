@@ -6,6 +6,8 @@ directory (the student's scratch directory) to an unprivileged uid, sets resourc
 execs the real IPython kernel inside bwrap:
 
 * read-only: the system (/usr, /etc, ...), the Python installation, the course library (lib/);
+  over it, where the config says so, a copy of scratchflow without some exercises' references
+  (`overlays`, from dlfs.absent), bound over every folder scratchflow could be imported from;
 * writable: only the scratch directory (and a private /tmp); nothing else of the course is there:
   not solutions/, not the gradebook, not other students' submissions;
 * no network (a new network namespace): the kernel talks to the grader over ZMQ IPC sockets in a
@@ -127,6 +129,8 @@ def _bwrap_command(config, scratch, connection_file):
         command += ["--ro-bind", path, path]
     for path in rw:
         command += ["--bind", path, path]
+    for copy, original in config.get("overlays", []):  # after lib/: mounted over what it shows
+        command += ["--ro-bind", copy, original]
     mpl = "/tmp"
     if config.get("font_list") and Path(config["font_list"]).is_file():
         # read-only in a writable folder: without it every kernel lists the system's fonts (0.2 s of CPU)

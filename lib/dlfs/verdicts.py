@@ -109,21 +109,39 @@ def expected_records(rewritten_solution, cache_dir, timeout=600):
 
 
 def _run_solution(path, timeout):
+    records, failed, _calls = run_solution(path, timeout)
+    if failed:
+        cell, error = next(iter(failed.items()))
+        raise RuntimeError(f"a test cell of the solution failed: {cell}: {error}"[:500])
+    return records
+
+
+def run_solution(path, timeout, pythonpath=None, keep=None):
+    """The rewritten solution notebook in a trusted kernel (with `pythonpath` first on the path: a
+    copy of the library without some references, dlfs.absent; `keep(nb)` the cells to run, as a
+    graded run of some test cells runs them). Returns its records, {test cell: its error}, and the
+    calls of absent references as (exercise, test cell or "") pairs."""
     from nbclient import NotebookClient
 
     from dlfs import kernels
+    from scratchflow.guard import ABSENT_LOG
 
     nb = nbformat.read(path, as_version=4)
     # Demo cells feed no test (a test proves it), nothing after the last test cell matters, and
     # per-cell seeding keeps every other cell's inputs as in the learner's sandbox.
     last = max(i for i, c in enumerate(nb.cells) if is_test_cell(c))
     nb.cells = [c for c in nb.cells[: last + 1] if "demo" not in c.metadata.get("tags", [])]
+    if keep is not None:
+        nb.cells = keep(nb)
     nb.cells.insert(
         0,
         nbformat.v4.new_code_cell(
             SEED + "get_ipython().events.register('pre_run_cell', lambda *a: (_r.seed(0), _n.random.seed(0)))"
         ),
     )
+    env = _trusted_env()
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
     with tempfile.TemporaryDirectory(prefix="dlfs-solution-") as tmp:
         client = NotebookClient(
             nb,
@@ -133,17 +151,27 @@ def _run_solution(path, timeout):
             allow_errors=True,
             resources={"metadata": {"path": tmp}},
         )
-        client.execute(env=_trusted_env())
-        failed = [
-            f"{c.metadata['nbgrader']['grade_id']}: {o.ename}: {o.evalue}"
-            for c in nb.cells
-            if is_test_cell(c)
-            for o in c.get("outputs", [])
-            if o.output_type == "error"
-        ]
-        if failed:
-            raise RuntimeError(f"a test cell of the solution failed: {failed[0]}"[:500])
-        return read_records(Path(tmp) / record.RECORDS)
+        client.execute(env=env)
+        return read_records(Path(tmp) / record.RECORDS), errors_of(nb), read_calls(Path(tmp) / ABSENT_LOG)
+
+
+def errors_of(nb):
+    """{test cell: "Error: message"} for the test cells of an executed notebook that raised."""
+    errors = {}
+    for cell in nb.cells:
+        if is_test_cell(cell):
+            failed = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if failed:
+                errors[cell.metadata["nbgrader"]["grade_id"]] = f"{failed[-1].ename}: {failed[-1].evalue}"[:400]
+    return errors
+
+
+def read_calls(path):
+    """The (exercise, test cell) pairs a run's copy of the library noted (scratchflow.guard.absent)."""
+    if not Path(path).exists():
+        return set()
+    pairs = (line.split("\t", 1) for line in Path(path).read_text(errors="replace").splitlines())
+    return {(pair[0], pair[1] if len(pair) > 1 else "") for pair in pairs}
 
 
 def _trusted_env():

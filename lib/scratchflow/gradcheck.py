@@ -6,7 +6,7 @@ from . import record
 from .checks import shape_in_words
 from .gradients import compute_gradients, gradient_function
 from .graph import Graph
-from .guard import Delegation, forward_pass_banned
+from .guard import Delegation, forward_pass_banned, reference
 from .nodes import Variable
 from .session import Session
 
@@ -69,6 +69,7 @@ def check_gradient(build, inputs, gradient=None, eps=1e-6, rtol=1e-5, atol=1e-7,
             _compare(got, expected, f"{type(op).__name__}: gradient for input {i}", rtol, atol)
 
 
+@reference("compute_gradients", "the numerical gradients of sf.gradcheck", in_kernel=False)
 def check_graph_gradients(loss, feed_dict=None, variables=None, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Check `compute_gradients(loss)` for every variable (or those given); raise where it is wrong."""
     session = Session(loss.graph)
@@ -81,12 +82,14 @@ def check_graph_gradients(loss, feed_dict=None, variables=None, eps=1e-6, rtol=1
         _compare(got, expected, f"gradient of {loss.name!r} with respect to {var.name!r}", rtol, atol)
 
 
+@reference("compute_gradients", "the numerical gradients of sf.gradcheck", in_kernel=False)
 def numerical_gradient(loss, variable, feed_dict=None, eps=1e-6):
     """∂loss/∂variable by central differences (no backpropagation: a yardstick for it)."""
     session = Session(loss.graph)
     return _numerical(lambda: float(np.sum(session.run(loss, feed_dict))), variable.value, eps)
 
 
+@reference("compute_gradients", "the numerical gradients of sf.gradcheck", in_kernel=False)
 def _numerical(f, x, eps):
     """∂f/∂x by central differences, perturbing the array x in place (and restoring it)."""
     grad = np.zeros_like(x)

@@ -7,6 +7,7 @@ registered gradient functions; one small op per x picks its gradient out.
 import numpy as np
 
 from .gradients import RegisterGradient, checked, gradient_function
+from .guard import reference
 from .nodes import Node, Operation
 from .order import topological_order
 
@@ -16,6 +17,7 @@ class _Gradients(Operation):
         super().__init__(*order, name="gradients")
         self.order, self.reach, self.ys, self.xs = order, reach, ys, xs
 
+    @reference("compute_gradients", "sf.gradients", in_kernel=False)
     def compute(self, *values):
         values = dict(zip(self.order, values, strict=True))
         grads = {}

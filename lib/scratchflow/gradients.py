@@ -47,6 +47,7 @@ def gradient_function(op):
     return gradient
 
 
+@reference("compute_gradients", "sf.compute_gradients", in_kernel=False)
 def _backward_plan(loss):
     # The ops between the variables and the loss, loss first, each with its gradient function and
     # the inputs whose gradient someone needs. Ops off the loss path (an accuracy op reading the

@@ -6,24 +6,36 @@ the cell ends, every call of that reference raises `Delegation`, whatever the sp
 an alias, a subclass and `super()`, `sf.gradient_function(op)`), naming the exercise and the
 reference. So test cells compute their expected values without it, and the references of the
 other exercises keep working (exercise 4 of chapter 1 uses `sf.topological_order`).
+
+That guard lives in the learner's process, so it only informs (Validate, `sf.progress()`). When
+`dlfs-grade` decides an exercise's points, the reference is not there at all: the kernel imports a
+copy of scratchflow (`dlfs.absent`) in which each marked function's body is replaced by
+`raise absent(...)`. A mark with `in_kernel=False` (the numerical-gradient helpers, which the
+backpropagation test itself uses) only says what that copy leaves out.
 """
 
 import functools
+import os
 
 from .cells import after_this_cell
 
 _open = set()  # the exercises being checked
+_START = os.getcwd()  # the kernel's folder: where a graded run notes calls of absent references
+ABSENT_LOG = ".dlfs-absent.log"
 
 
 class Delegation(AssertionError):
     """The learner's answer called the reference answer of the exercise being checked."""
 
 
-def reference(name, spelling=None):
+def reference(name, spelling=None, in_kernel=True):
     """Mark a function as the library's answer to exercise `name`; `spelling` names it in messages."""
 
     def mark(function):
         shown = spelling or f"sf.{function.__qualname__}"
+        if not in_kernel:
+            function.reference_of, function.spelling = name, shown
+            return function
 
         @functools.wraps(function)
         def answer(*args, **kwargs):
@@ -38,6 +50,23 @@ def reference(name, spelling=None):
         return answer
 
     return mark
+
+
+def absent(name, shown):
+    """The error a graded run's copy of scratchflow raises in place of a reference's body; the call
+    is noted beside the notebook, so that the grader can judge another exercise that legitimately
+    uses this reference again in a run where it is present."""
+    from .record import _state  # the test cell running, if any
+
+    try:
+        with open(os.path.join(_START, ABSENT_LOG), "a") as log:
+            log.write(f"{name}\t{_state['cell'] or ''}\n")
+    except OSError:
+        pass
+    return Delegation(
+        f"the exercise on {name} asks you to write it yourself; your answer calls the reference {shown}, "
+        "which is absent while this exercise is graded. Use NumPy (and, where the exercise says so, other parts of sf)."
+    )
 
 
 class exercise:

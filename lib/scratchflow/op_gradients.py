@@ -52,6 +52,7 @@ def _reduce_sum_gradient(op, grad, inputs, output):
     return [out]
 
 
+@reference("reduce_sum_gradient", "sf.op_gradients._unreduce", in_kernel=False)
 def _unreduce(op, grad, shape):
     """`grad` of a reduction's output, with the reduced axes put back as length 1 (to broadcast)."""
     if op.axis is None or getattr(op, "keepdims", False):

@@ -40,6 +40,7 @@ class Session:
         fetch_list = (fetches,) if isinstance(fetches, Node) else self._check_fetches(fetches)
         return self._forward(fetch_list, feed_dict)
 
+    @reference("Session", "sf.Session", in_kernel=False)
     def _forward(self, fetch_list, feed_dict):
         if self.closed:
             raise RuntimeError("Session.run: this session is closed; open a new one, sf.Session()")

@@ -1,0 +1,180 @@
+"""Where a submission is run: nbgrader's autograde in the sandbox, then one more run per group of
+exercises (dlfs.groups), each with that group's references absent (dlfs.absent).
+
+The first group is judged from nbgrader's run, which runs every cell with the first group's
+references absent. Each other group runs the autograded notebook again in a fresh sandboxed kernel:
+its non-demo cells up to the group's last test cell, without the other groups' test cells. A test
+cell that fails where it called the reference of another exercise of its group (an answer may be
+told to use `sf.topological_order`) runs once more with only its own exercises absent.
+"""
+
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from dlfs import absent, children, gradebook, groups, kernels, sandbox, verdicts
+from scratchflow import record
+from scratchflow.guard import ABSENT_LOG
+
+
+@dataclass
+class Run:
+    """What one run of a submission recorded: the exercises absent, the test cells it judges, and
+    its records, errors, calls of absent references and executed notebook (None if none ran)."""
+
+    absent: tuple
+    cells: tuple
+    records: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    calls: set = field(default_factory=set)
+    notebook: object = None
+
+
+@dataclass
+class Worker:
+    """One grading slot: its folder, and the sandbox settings of the run (None: --unsafe)."""
+
+    folder: Path
+    runtime: Path
+    sandbox: dict | None
+    cell_timeout: int
+    timeout: float
+
+    def kernelspec(self, absent_names, library_copies):
+        """JUPYTER_PATH with the sandbox's kernel for a run with `absent_names` absent."""
+        if self.sandbox is None:
+            return None
+        copy = absent.copy_without(absent_names, library_copies)
+        overlays = [[str(copy), str(place)] for place in absent.locations()]
+        jupyter = self.folder / "jupyter" / (copy.parent.name if absent_names else "all")
+        sandbox.install_kernelspec(jupyter, {**self.sandbox, "overlays": overlays if absent_names else []})
+        return jupyter
+
+
+@dataclass
+class Outcome:
+    """How a submission's runs went: a status and detail for grades.csv, and the runs (None when
+    nothing could be judged, e.g. the notebook was stopped or nbgrader could not grade it)."""
+
+    status: str
+    detail: str
+    runs: list | None = None
+    max_score: object = ""
+
+
+def submission(course, worker, student, log):
+    """Run one submission: nbgrader's autograde (the first group), then the other groups' runs."""
+    first = course.groups()[0]
+    env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
+    flags = [
+        f"--Execute.timeout={worker.cell_timeout}",
+        # nbgrader fails the whole notebook when a cell's last output comes > 4 s after its reply.
+        "--Execute.iopub_timeout=60",
+        "--OverwriteCells.add_missing_cells=True",
+        "--Execute.extra_arguments=[]",
+    ]
+    jupyter = worker.kernelspec(first.absent, course.library_copies)
+    if jupyter is not None:
+        env["JUPYTER_PATH"] = str(jupyter)
+        flags.append(f"--Execute.kernel_name={sandbox.KERNEL_NAME}")
+    # IPC in the runtime folder the sandbox shares (it has no network), and the wakeful client
+    flags += kernels.flags(worker.runtime)
+    argv = ["autograde", course.assignment, f"--student={student}", "--force", "--create", *flags]
+    log_path = worker.folder / f"{student}.autograde.log"
+    started = time.monotonic()
+    code = children.nbgrader(course.folder, env, argv, log_path, worker.timeout)  # nbgrader and the sandbox go together
+    log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
+    if code is None:
+        return Outcome("timeout", f"the notebook ran longer than {worker.timeout:g} s and was stopped")
+    output = log_path.read_text()
+    score, max_score = gradebook.scores(course.url, course.assignment, student)
+    if score is None:
+        last = [line for line in output.splitlines() if "Error" in line][-1:] or ["see the run log"]
+        return Outcome("crashed", f"nbgrader could not grade it: {last[0][:200]}")
+    autograded = course.folder / "autograded" / student / course.assignment
+    if not list(autograded.glob("*.ipynb")):
+        # no values were judged, so no points (whatever nbgrader's kernel-side score says)
+        return Outcome("crashed", "the kernel died while running the notebook; nothing was graded", None, max_score)
+    status, detail = execution_status(autograded, output)
+    runs = more_runs(autograded, course.groups(), worker, course.library_copies, log)
+    log.info("%s: %d runs in %.2f s", student, len(runs), time.monotonic() - started)
+    return Outcome(status, detail, runs, max_score)
+
+
+def execution_status(autograded, output):
+    errors = []
+    for path in autograded.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            errors += [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+    if "DeadKernelError" in output or "DeadKernelError" in errors or "Kernel died" in output:
+        return "crashed", "the kernel died while running the notebook (graded up to that point)"
+    if "CellTimeoutError" in errors:
+        return "timeout", "a cell ran longer than the per-cell limit and was interrupted (graded otherwise)"
+    return "graded", ""
+
+
+def more_runs(autograded, planned, worker, library_copies, log):
+    """The runs of groups 2.., and the reruns they call for, after nbgrader's run of group 1 in the
+    `autograded` folder; [Run], the first being nbgrader's."""
+    first = Run(planned[0].absent, planned[0].cells, notebook=nbformat.read(_notebook_in(autograded), as_version=4))
+    _read(first, autograded)
+    runs = [first]
+    for i, group in enumerate(planned[1:], start=1):
+        runs.append(_again(autograded, group.absent, group.cells, worker, library_copies, f"run{i}", log))
+    for run in list(runs):
+        if len(run.cells) < 2:
+            continue
+        for cell in run.cells:
+            own = groups.exercises_of(run.notebook).get(cell, frozenset())
+            if any(where == cell and name not in own for name, where in run.calls):
+                # it called another exercise's reference, absent here: judged where that one is present
+                again = _again(autograded, tuple(sorted(own)), (cell,), worker, library_copies, f"again-{cell}", log)
+                runs.append(again)
+                run.cells = tuple(c for c in run.cells if c != cell)
+    return runs
+
+
+def _again(autograded, absent_names, cells, worker, library_copies, name, log):
+    """The autograded notebook once more, in a fresh kernel, with `absent_names` absent: its
+    non-demo cells up to the last of `cells`, without the other test cells."""
+    run = Run(tuple(absent_names), tuple(cells))
+    folder = worker.folder / "runs" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(autograded, folder, ignore=shutil.ignore_patterns(record.RECORDS, ABSENT_LOG, "*.ipynb"))
+    nb = nbformat.read(_notebook_in(autograded), as_version=4)
+    nb.cells = groups.selection(nb, cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{name}.ipynb"
+    nbformat.write(nb, source)
+    jupyter = worker.kernelspec(absent_names, library_copies)
+    env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
+    if jupyter is not None:
+        env["JUPYTER_PATH"] = str(jupyter)
+    kernel = sandbox.KERNEL_NAME if jupyter is not None else "python3"
+    started = time.monotonic()
+    log_path = worker.folder / "runs" / f"{name}.log"
+    code = children.notebook(source, executed, folder, env, kernel, worker.cell_timeout, log_path, worker.timeout)
+    log.info("%s: ran with %s absent in %.2f s", name, ", ".join(absent_names) or "nothing", time.monotonic() - started)
+    if code is None or not executed.exists():
+        run.errors = {c: "the run was stopped (it ran past the notebook's time limit)" for c in cells}
+        return run
+    run.notebook = nbformat.read(executed, as_version=4)
+    _read(run, folder)
+    os.remove(source)
+    return run
+
+
+def _read(run, folder):
+    run.records = verdicts.read_records(Path(folder) / record.RECORDS)
+    run.calls = verdicts.read_calls(Path(folder) / ABSENT_LOG)
+    run.errors = verdicts.errors_of(run.notebook)
+
+
+def _notebook_in(folder):
+    return sorted(Path(folder).glob("*.ipynb"))[0]
