@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, HARD_CODED, SHORTCUTS, apply, rounds
+from answers import ALTERNATIVES, DELEGATION_SAYS, DELEGATIONS, HARD_CODED, SHORTCUTS, apply, bypasses, rounds
 from course import CHAPTERS, ENV, ROOT, answered, notebooks, without_demos
 
 GRADE = str(Path(sys.executable).parent / "dlfs-grade")
@@ -46,7 +46,28 @@ def a_class(chapter):
         students[f"hardcoded{i}"] = (submission(answers), set(answers), says)
     for i, answers in enumerate(ALTERNATIVES.get(chapter, [])):
         students[f"alternative{i}"] = (submission(answers), set(), [])
+    for kind, sets in bypasses(chapter).items():
+        for i, answers in enumerate(sets):
+            students[f"bypass-{kind.replace(' ', '-')}{i}"] = (submission(answers), set(answers), [DELEGATION_SAYS])
     return students, source_path.name, points_of_test_cells(source)
+
+
+def grade_class(chapter, students, name, tmp_path, *flags):
+    """dlfs-grade over the students ({student: (notebook, ...)}); the gradebook's path."""
+    for student, (nb, *_rest) in students.items():
+        (tmp_path / "in" / student).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "in" / student / name)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [GRADE, chapter, str(tmp_path / "in"), "--out", str(out), "--jobs", "2", "--timeout", "600", *flags],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,  # a guard against a hang only
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -80,3 +101,86 @@ def test_points_come_from_the_recorded_values(chapter, tmp_path):
                 html = html_module.unescape((out / "feedback" / student / name.replace(".ipynb", ".html")).read_text())
                 wrong += [f"{student}: the feedback does not say /{s}/" for s in says if not re.search(s, html)]
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if bypasses(c)["attributes"]])
+def test_the_in_kernel_guard_alone_lets_the_bypasses_through(chapter, tmp_path):
+    """The negative control: graded with only the in-kernel guard (--unsafe: no sandbox, so no
+    copy of the library without the references), every bypass earns the points of its exercise."""
+    students, name, cells = a_class(chapter)
+    students = {s: v for s, v in students.items() if s.startswith("bypass-")}
+    out = grade_class(chapter, students, name, tmp_path, "--unsafe")
+    kept = []
+    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
+        for student, (_nb, zero, _says) in students.items():
+            for c, worth in cells.items():
+                if c.replace("_test", "_answer") in zero:
+                    got = gb.find_grade(c, name.removesuffix(".ipynb"), chapter, student).score
+                    kept.append((student, c, got == worth))
+    missed = [f"{s}: {c}" for s, c, ok in kept if not ok]
+    assert kept and not missed, "bypasses the in-kernel guard stops (so they test nothing):\n" + "\n".join(missed)
+
+
+def search_for(function, solution):
+    """An answer that searches the kernel's filesystem (every folder on sys.path, its own folder and
+    /tmp: source, bytecode, notebooks) and its memory for `function`'s body and bytecode, and
+    answers with `solution` only if it found neither."""
+    import base64
+    import inspect
+
+    lines = [line.strip() for line in inspect.getsource(function).splitlines()]
+    needles = [max(lines, key=len).encode(), function.__wrapped__.__code__.co_code]
+    encoded = [base64.b64encode(n).decode() for n in needles]
+    return f"""
+import base64, gc, os, sys
+
+needles = [base64.b64decode(x) for x in {encoded!r}]
+roots = {{p for p in sys.path if p and os.path.isdir(p)}} | {{os.getcwd(), "/tmp"}}
+found = []
+for root in sorted(roots):
+    for folder, _dirs, files in os.walk(root):
+        for file_name in files:
+            if file_name.endswith((".py", ".pyc", ".ipynb", ".json", ".txt", ".pth")):
+                try:
+                    with open(os.path.join(folder, file_name), "rb") as f:
+                        data = f.read(8_000_000)
+                except OSError:
+                    continue
+                if any(n in data for n in needles):
+                    found.append(os.path.join(folder, file_name))
+found += [repr(o) for o in gc.get_objects() if type(o).__name__ == "code" and o.co_code == needles[1]]
+if found:
+    raise AssertionError(f"the reference's body is here: {{found[:3]}}")
+{solution}"""
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["sandboxed", "in-kernel guard only"])
+def test_the_reference_body_is_nowhere_in_the_run_that_judges_its_exercise(unsafe, tmp_path):
+    """Inside the run that judges topological_order, a search of the kernel's filesystem and memory
+    finds neither its source nor its bytecode, so the answer earns its points; with only the
+    in-kernel guard (--unsafe) the same search finds it (the negative control)."""
+    import scratchflow.order
+
+    chapter = "01_computational_graphs"
+    (source_path,) = notebooks("solutions", chapter)
+    source = nbformat.read(source_path, as_version=4)
+    release = without_demos(nbformat.read(ROOT / "notebooks" / chapter / source_path.name, as_version=4))
+    solution = "\n".join(
+        line.strip() and line[4:] or line
+        for line in source.cells[
+            [c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells].index("order_answer")
+        ]
+        .source.split("### BEGIN SOLUTION\n")[1]
+        .split("### END SOLUTION")[0]
+        .splitlines()
+    )
+    code = search_for(scratchflow.order.topological_order, solution)
+    nb = answered(release, apply(source, {"order_answer": {0: code}}))
+    out = grade_class(chapter, {"searcher": (nb,)}, source_path.name, tmp_path, *(["--unsafe"] if unsafe else []))
+    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
+        got = gb.find_grade("order_test", source_path.stem, chapter, "searcher").score
+    html = (out / "feedback" / "searcher" / source_path.name.replace(".ipynb", ".html")).read_text()
+    if unsafe:
+        assert got == 0 and "the reference" in html, "the search found nothing even with the reference present"
+    else:
+        assert got == points_of_test_cells(source)["order_test"], html_module.unescape(html)[-3000:]

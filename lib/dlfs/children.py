@@ -100,7 +100,7 @@ def _notebook_child(path, out_path, folder, environment, kernel_name, cell_timeo
         nb = nbformat.read(path, as_version=4)
         client = NotebookClient(
             nb,
-            config=kernels.config(environment["JUPYTER_RUNTIME_DIR"]),
+            config=kernels.config(environment.get("DLFS_SOCKETS", environment["JUPYTER_RUNTIME_DIR"])),
             kernel_name=kernel_name,
             timeout=cell_timeout,
             iopub_timeout=60,

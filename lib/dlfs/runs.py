@@ -11,6 +11,7 @@ told to use `sf.topological_order`) runs once more with only its own exercises a
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,9 +123,13 @@ def more_runs(autograded, planned, worker, library_copies, log):
     `autograded` folder; [Run], the first being nbgrader's."""
     first = Run(planned[0].absent, planned[0].cells, notebook=nbformat.read(_notebook_in(autograded), as_version=4))
     _read(first, autograded)
-    runs = [first]
-    for i, group in enumerate(planned[1:], start=1):
-        runs.append(_again(autograded, group.absent, group.cells, worker, library_copies, f"run{i}", log))
+    # the groups' runs are independent: at once (a second core is often idle while one kernel runs)
+    with ThreadPoolExecutor(max(1, len(planned) - 1)) as pool:
+        others = pool.map(
+            lambda i: _again(autograded, planned[i].absent, planned[i].cells, worker, library_copies, f"run{i}", log),
+            range(1, len(planned)),
+        )
+        runs = [first, *others]
     for run in list(runs):
         if len(run.cells) < 2:
             continue
@@ -154,6 +159,12 @@ def _again(autograded, absent_names, cells, worker, library_copies, name, log):
     nbformat.write(nb, source)
     jupyter = worker.kernelspec(absent_names, library_copies)
     env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
+    # the runs of one submission go on at once: each its own folder of IPC sockets, in the runtime
+    # folder the sandbox shares, writable by the sandbox's uid
+    sockets = worker.runtime / name
+    sockets.mkdir(exist_ok=True)
+    sockets.chmod(0o1777)
+    env["DLFS_SOCKETS"] = str(sockets)
     if jupyter is not None:
         env["JUPYTER_PATH"] = str(jupyter)
     kernel = sandbox.KERNEL_NAME if jupyter is not None else "python3"

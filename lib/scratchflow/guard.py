@@ -114,3 +114,45 @@ class forward_pass_banned:
             del self.op_class.compute
         else:
             self.op_class.compute = self.saved
+
+
+class evaluation_banned:
+    """While the learner's `compute_gradients` runs: evaluating the graph again (any op's forward
+    pass, a session's run, the numerical-gradient helpers) raises, since the exercise asks for one
+    reverse pass over the forward values it is given, not for finite differences."""
+
+    def __enter__(self):
+        from . import gradcheck
+        from .nodes import Operation
+        from .session import Session
+
+        self.saved = []
+        classes, todo = set(), [Operation]
+        while todo:
+            cls = todo.pop()
+            if cls not in classes:
+                classes.add(cls)
+                todo.extend(cls.__subclasses__())
+        targets = [(cls, "compute", f"{cls.__name__}'s forward pass (compute)") for cls in classes]
+        targets += [(Session, name, f"Session.{name}") for name in ("run", "forward", "_forward")]
+        targets += [(gradcheck, name, f"sf.{name}") for name in ("numerical_gradient", "_numerical")]
+        for owner, name, what in targets:
+            if name in vars(owner):
+                self.saved.append((owner, name, vars(owner)[name]))
+                setattr(owner, name, _refusing(what))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value in reversed(self.saved):
+            setattr(owner, name, value)
+
+
+def _refusing(what):
+    def refuse(*_args, **_kwargs):
+        raise Delegation(
+            f"compute_gradients evaluated the graph again: it called {what}. The exercise asks for "
+            "backpropagation: one reverse pass over the forward values it is given, each op's gradient "
+            "from its gradient function, not finite differences or another run of the graph"
+        )
+
+    return refuse
