@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from dlfs import solution as solution_runs
 from dlfs import verdicts
 from scratchflow import record
 
@@ -166,8 +167,8 @@ def test_trusted_run_is_retried_with_the_long_timeout_only_when_a_cell_timed_out
             raise CellTimeoutError("a lost message")
         return [{"kind": "check"}]
 
-    monkeypatch.setattr(verdicts, "_run_solution", run)
-    assert verdicts.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
-    assert calls == [verdicts.FIRST_TRY_TIMEOUT, 600]
-    assert verdicts.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
+    monkeypatch.setattr(solution_runs, "_run_solution", run)
+    assert solution_runs.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
+    assert calls == [solution_runs.FIRST_TRY_TIMEOUT, 600]
+    assert solution_runs.expected_records(solution, tmp_path / "cache", timeout=600) == [{"kind": "check"}]
     assert len(calls) == 2, "the records are cached"

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlfs import children, gradebook, groups, submissions, verdicts
+from dlfs import children, gradebook, groups, solution, submissions, verdicts
 from dlfs.export import write_grades
 
 log = logging.getLogger("dlfs-grade")
@@ -118,7 +118,7 @@ def place(course, student, path):
 
 
 def _expected_records(path, cache):
-    expected = verdicts.expected_records(path, cache)
+    expected = solution.expected_records(path, cache)
     log.info("expected records: %d (the solution's trusted run)", len(expected))
     return expected
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlfs import absent, verdicts
+from dlfs import absent, solution, verdicts
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def plan(rewritten_solution, expected, points, cache_dir, timeout=600):
     def run(absent_names, cells=None):
         copy = absent.copy_without(absent_names, Path(cache_dir) / "library")
         keep = None if cells is None or first in cells else (lambda nb: selection(nb, cells))
-        records, errors, calls = verdicts.run_solution(rewritten_solution, timeout, copy.parent, keep)
+        records, errors, calls = solution.run_solution(rewritten_solution, timeout, copy.parent, keep)
         judged = verdicts.judge(expected, records, points, errors)
         return {cell for cell, (_p, messages) in judged.items() if not messages}, calls, errors
 
