@@ -559,7 +559,7 @@ REFERENCE_CALLS = {
             0,
             "sf.Session.run",
             "sf.Session(), fetch, feed_dict",
-            "sf2.Session.run(sf.Session(), fetch, feed_dict)",
+            "sf2.Session.run(sf.Session(), [fetch], feed_dict)[0]",
         ),
     ],
     "02_perceptrons": [
@@ -576,7 +576,14 @@ REFERENCE_CALLS = {
             "sf2.multiply.compute(self, x_value, y_value)",
         ),
         ("elementwise_answer", 2, "sf.negative.compute", "self, x_value", "sf2.negative.compute(self, x_value)"),
-        ("reduce_sum_answer", 0, "sf.reduce_sum.compute", "self, x_value", "sf2.reduce_sum.compute(self, x_value)"),
+        # the reference reads keepdims, which the exercise's reduce_sum does not have
+        (
+            "reduce_sum_answer",
+            0,
+            "sf.reduce_sum.compute",
+            "__import__('types').SimpleNamespace(axis=self.axis, keepdims=False), x_value",
+            "sf2.reduce_sum.compute(__import__('types').SimpleNamespace(axis=self.axis, keepdims=False), x_value)",
+        ),
     ],
     "04_gradient_descent_backpropagation": [
         *[
@@ -593,7 +600,6 @@ REFERENCE_CALLS = {
                 ("elementwise_grad_answer", 2),
                 ("activation_grad_answer", 0),
                 ("activation_grad_answer", 1),
-                ("add_grad_answer", 1),
                 ("matmul_grad_answer", 0),
                 ("reduce_sum_grad_answer", 0),
             ]
@@ -604,6 +610,15 @@ REFERENCE_CALLS = {
             "sf.op_gradients.unbroadcast",
             "grad, shape",
             "sf2.op_gradients.unbroadcast(grad, shape)",
+        ),
+        (
+            "add_grad_answer",
+            1,
+            "sf.gradient_function(op)",
+            "op, grad, inputs, output",
+            "sf2.gradient_function(op)(op, grad, inputs, output)",
+            # the reference calls sum_to_shape's, which is guarded too: unwrap that one
+            {"attributes": "return [sf.op_gradients.unbroadcast.__wrapped__(grad, np.shape(x)) for x in inputs]"},
         ),
         ("backprop_answer", 0, "sf.compute_gradients", "loss, values", None),
     ],
@@ -677,8 +692,8 @@ def bypasses(chapter):
     found = {}
     for kind, make in kinds.items():
         sets = []
-        for cell, region, callee, args, copy in REFERENCE_CALLS.get(chapter, []):
-            answer = make(callee, args, copy)
+        for cell, region, callee, args, copy, *override in REFERENCE_CALLS.get(chapter, []):
+            answer = {0: override[0][kind]} if override and kind in override[0] else make(callee, args, copy)
             if not answer:
                 continue
             answer = {(region if key == 0 else key): code for key, code in answer.items()}

@@ -52,6 +52,13 @@ def a_class(chapter):
     return students, source_path.name, points_of_test_cells(source)
 
 
+def grades_row(out, student):
+    import csv
+
+    with open(out / "grades.csv", newline="") as f:
+        return next((row for row in csv.DictReader(f) if row["student_id"] == student), None)
+
+
 def grade_class(chapter, students, name, tmp_path, *flags):
     """dlfs-grade over the students ({student: (notebook, ...)}); the gradebook's path."""
     for student, (nb, *_rest) in students.items():
@@ -97,8 +104,11 @@ def test_points_come_from_the_recorded_values(chapter, tmp_path):
             want = {c: 0 if zero == "all" or c.replace("_test", "_answer") in zero else p for c, p in cells.items()}
             if got != want:
                 wrong.append(f"{student}: {got} instead of {want}")
-            if says:
-                html = html_module.unescape((out / "feedback" / student / name.replace(".ipynb", ".html")).read_text())
+            page = out / "feedback" / student / name.replace(".ipynb", ".html")
+            if says and not page.exists():
+                wrong.append(f"{student}: no feedback page ({grades_row(out, student)})")
+            elif says:
+                html = html_module.unescape(page.read_text())
                 wrong += [f"{student}: the feedback does not say /{s}/" for s in says if not re.search(s, html)]
     assert not wrong, "\n".join(wrong)
 
