@@ -8,6 +8,7 @@ its cached bytecode is there to import, read or find in memory.
 """
 
 import ast
+import compileall
 import hashlib
 import shutil
 import sys
@@ -54,6 +55,8 @@ def copy_without(names, folder, library=LIBRARY):
         stubbed = without(source, names)
         if stubbed != source:
             path.write_text(stubbed)
+    # bytecode of the copy itself (the sandbox cannot write it), so that each kernel does not compile it again
+    compileall.compile_dir(tmp, quiet=1, workers=1)
     tmp.rename(package)
     return package
 

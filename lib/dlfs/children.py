@@ -6,6 +6,7 @@ imports again), leading its own session so that a child past its time is killed 
 it started.
 """
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -29,19 +30,36 @@ def nbgrader(course, environment, argv, log_path, timeout):
 def notebook(path, out_path, folder, environment, kernel_name, cell_timeout, log_path, timeout):
     """Execute the notebook at `path` in `folder` with the kernel `kernel_name` (errors allowed),
     writing the executed notebook to `out_path`; the exit code, or None when it was killed."""
+    return finish(start_notebook(path, out_path, folder, environment, kernel_name, cell_timeout, log_path), timeout)
+
+
+def start_notebook(path, out_path, folder, environment, kernel_name, cell_timeout, log_path):
+    """Start the kernel of a notebook run now, before the notebook exists: the child runs `path` as
+    soon as it is written (`cancel(path)` instead ends it). The running child, for `finish`."""
     args = (str(path), str(out_path), str(folder), environment, kernel_name, cell_timeout, str(log_path))
-    return _run(_notebook_child, args, timeout)
-
-
-def _run(target, args, timeout):
-    child = _forkserver().Process(target=target, args=args)
+    child = _forkserver().Process(target=_notebook_child, args=args)
     child.start()
+    return child
+
+
+def cancel(path):
+    Path(f"{path}.cancel").touch()
+
+
+def finish(child, timeout):
+    """The child's exit code, or None when it ran past `timeout` and was killed with its session."""
     child.join(timeout)
     if child.is_alive():
         os.killpg(child.pid, signal.SIGKILL)
         child.join()
         return None
     return child.exitcode
+
+
+def _run(target, args, timeout):
+    child = _forkserver().Process(target=target, args=args)
+    child.start()
+    return finish(child, timeout)
 
 
 def _forkserver():
@@ -91,29 +109,59 @@ def _nbgrader_child(course, environment, argv, log_path):
 def _notebook_child(path, out_path, folder, environment, kernel_name, cell_timeout, log_path):
     _enter(log_path, folder, environment)
     code = 0
+    km = None
     try:
+        import time
+
         import nbformat
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
         from nbclient import NotebookClient
 
         from dlfs import kernels
 
-        nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(
-            nb,
-            config=kernels.config(environment.get("DLFS_SOCKETS", environment["JUPYTER_RUNTIME_DIR"])),
-            kernel_name=kernel_name,
-            timeout=cell_timeout,
-            iopub_timeout=60,
-            allow_errors=True,
-            resources={"metadata": {"path": folder}},
-        )
-        try:
-            client.execute()
-        finally:
-            nbformat.write(nb, out_path)  # what ran, even if the kernel died on the way
+        config = kernels.config(environment.get("DLFS_SOCKETS", environment["JUPYTER_RUNTIME_DIR"]))
+        # the kernel (a sandbox, Python, IPython) starts while the notebook is still being made
+        km = AsyncKernelManager(kernel_name=kernel_name, config=config)
+        run_sync(km.start_kernel)(cwd=folder)
+        _warm(km)
+        while not os.path.exists(path) and not os.path.exists(f"{path}.cancel"):
+            time.sleep(0.02)
+        if os.path.exists(path):
+            nb = nbformat.read(path, as_version=4)
+            client = NotebookClient(
+                nb,
+                km=km,
+                timeout=cell_timeout,
+                iopub_timeout=60,
+                allow_errors=True,
+                resources={"metadata": {"path": folder}},
+            )
+            try:
+                client.execute()
+            finally:
+                nbformat.write(nb, out_path)  # what ran, even if the kernel died on the way
     except BaseException:  # noqa: BLE001 (reported in the log; the parent reads what was written)
         import traceback
 
         traceback.print_exc()
         code = 1
+    finally:
+        if km is not None:
+            with contextlib.suppress(Exception):  # the child's session is ending anyway
+                run_sync(km.shutdown_kernel)(now=True)
     _leave(code)
+
+
+WARM = "import numpy, matplotlib.pyplot, scratchflow"
+
+
+def _warm(km):
+    """Import what every chapter imports, while waiting: silently (no cell, no seed, no history)."""
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        kc.execute_interactive(WARM, silent=True, store_history=False, timeout=120, output_hook=lambda _msg: None)
+    finally:
+        kc.stop_channels()

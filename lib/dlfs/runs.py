@@ -8,10 +8,8 @@ cell that fails where it called the reference of another exercise of its group (
 told to use `sf.topological_order`) runs once more with only its own exercises absent.
 """
 
-import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,9 +84,29 @@ def submission(course, worker, student, log):
     flags += kernels.flags(worker.runtime)
     argv = ["autograde", course.assignment, f"--student={student}", "--force", "--create", *flags]
     log_path = worker.folder / f"{student}.autograde.log"
-    started = time.monotonic()
-    code = children.nbgrader(course.folder, env, argv, log_path, worker.timeout)  # nbgrader and the sandbox go together
-    log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
+    planned = course.groups()
+    # the other groups' kernels start beside nbgrader's run, which makes the notebook they run
+    pending = [start(planned[i], worker, course.library_copies, f"run{i}") for i in range(1, len(planned))]
+    try:
+        started = time.monotonic()
+        code = children.nbgrader(
+            course.folder, env, argv, log_path, worker.timeout
+        )  # nbgrader and the sandbox go together
+        log.info("%s: autograde ran %.2f s", student, time.monotonic() - started)
+        outcome = _after_autograde(course, student, code, log_path, worker)
+    except BaseException:
+        cancel(pending)
+        raise
+    if outcome.runs is None:
+        cancel(pending)
+        return outcome
+    autograded = course.folder / "autograded" / student / course.assignment
+    outcome.runs = more_runs(autograded, planned, worker, course.library_copies, log, pending)
+    log.info("%s: %d runs in %.2f s", student, len(outcome.runs), time.monotonic() - started)
+    return outcome
+
+
+def _after_autograde(course, student, code, log_path, worker):
     if code is None:
         return Outcome("timeout", f"the notebook ran longer than {worker.timeout:g} s and was stopped")
     output = log_path.read_text()
@@ -101,9 +119,7 @@ def submission(course, worker, student, log):
         # no values were judged, so no points (whatever nbgrader's kernel-side score says)
         return Outcome("crashed", "the kernel died while running the notebook; nothing was graded", None, max_score)
     status, detail = execution_status(autograded, output)
-    runs = more_runs(autograded, course.groups(), worker, course.library_copies, log)
-    log.info("%s: %d runs in %.2f s", student, len(runs), time.monotonic() - started)
-    return Outcome(status, detail, runs, max_score)
+    return Outcome(status, detail, [], max_score)
 
 
 def execution_status(autograded, output):
@@ -118,18 +134,13 @@ def execution_status(autograded, output):
     return "graded", ""
 
 
-def more_runs(autograded, planned, worker, library_copies, log):
-    """The runs of groups 2.., and the reruns they call for, after nbgrader's run of group 1 in the
-    `autograded` folder; [Run], the first being nbgrader's."""
+def more_runs(autograded, planned, worker, library_copies, log, started=None):
+    """The runs of groups 2.. (`started`: their kernels, already starting), and the reruns they call
+    for, after nbgrader's run of group 1 in the `autograded` folder; [Run], the first being nbgrader's."""
     first = Run(planned[0].absent, planned[0].cells, notebook=nbformat.read(_notebook_in(autograded), as_version=4))
     _read(first, autograded)
-    # the groups' runs are independent: at once (a second core is often idle while one kernel runs)
-    with ThreadPoolExecutor(max(1, len(planned) - 1)) as pool:
-        others = pool.map(
-            lambda i: _again(autograded, planned[i].absent, planned[i].cells, worker, library_copies, f"run{i}", log),
-            range(1, len(planned)),
-        )
-        runs = [first, *others]
+    started = started or [start(planned[i], worker, library_copies, f"run{i}") for i in range(1, len(planned))]
+    runs = [first, *(finish(pending, autograded, worker, log) for pending in started)]
     for run in list(runs):
         if len(run.cells) < 2:
             continue
@@ -137,27 +148,31 @@ def more_runs(autograded, planned, worker, library_copies, log):
             own = groups.exercises_of(run.notebook).get(cell, frozenset())
             if any(where == cell and name not in own for name, where in run.calls):
                 # it called another exercise's reference, absent here: judged where that one is present
-                again = _again(autograded, tuple(sorted(own)), (cell,), worker, library_copies, f"again-{cell}", log)
-                runs.append(again)
+                alone = groups.Group((cell,), tuple(sorted(own)))
+                runs.append(finish(start(alone, worker, library_copies, f"again-{cell}"), autograded, worker, log))
                 run.cells = tuple(c for c in run.cells if c != cell)
     return runs
 
 
-def _again(autograded, absent_names, cells, worker, library_copies, name, log):
-    """The autograded notebook once more, in a fresh kernel, with `absent_names` absent: its
-    non-demo cells up to the last of `cells`, without the other test cells."""
-    run = Run(tuple(absent_names), tuple(cells))
+@dataclass
+class Pending:
+    """A run whose kernel is starting in its sandbox while the notebook it will run is made."""
+
+    group: object
+    name: str
+    folder: Path
+    child: object
+    began: float
+
+
+def start(group, worker, library_copies, name):
+    """Start the kernel of a group's run (before nbgrader's run has made the notebook it runs)."""
     folder = worker.folder / "runs" / name
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(autograded, folder, ignore=shutil.ignore_patterns(record.RECORDS, ABSENT_LOG, "*.ipynb"))
-    nb = nbformat.read(_notebook_in(autograded), as_version=4)
-    nb.cells = groups.selection(nb, cells)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{name}.ipynb"
-    nbformat.write(nb, source)
-    jupyter = worker.kernelspec(absent_names, library_copies)
+    folder.mkdir(parents=True)
+    for stale in (worker.folder / "runs").glob(f"{name}.*"):
+        stale.unlink()
+    jupyter = worker.kernelspec(group.absent, library_copies)
     env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
     # the runs of one submission go on at once: each its own folder of IPC sockets, in the runtime
     # folder the sandbox shares, writable by the sandbox's uid
@@ -168,16 +183,47 @@ def _again(autograded, absent_names, cells, worker, library_copies, name, log):
     if jupyter is not None:
         env["JUPYTER_PATH"] = str(jupyter)
     kernel = sandbox.KERNEL_NAME if jupyter is not None else "python3"
-    started = time.monotonic()
+    source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{name}.ipynb"
     log_path = worker.folder / "runs" / f"{name}.log"
-    code = children.notebook(source, executed, folder, env, kernel, worker.cell_timeout, log_path, worker.timeout)
-    log.info("%s: ran with %s absent in %.2f s", name, ", ".join(absent_names) or "nothing", time.monotonic() - started)
+    child = children.start_notebook(source, executed, folder, env, kernel, worker.cell_timeout, log_path)
+    return Pending(group, name, folder, child, time.monotonic())
+
+
+def cancel(pending):
+    """Stop the runs that were started for a submission nbgrader could not run."""
+    for run in pending:
+        children.cancel(run.folder / "run.ipynb")
+        children.finish(run.child, 60)
+
+
+def finish(pending, autograded, worker, log):
+    """Give the started run its notebook: the autograded one, its non-demo cells up to the group's
+    last test cell, without the other test cells; a Run of what it recorded."""
+    group, folder = pending.group, pending.folder
+    run = Run(tuple(group.absent), tuple(group.cells))
+    shutil.copytree(
+        autograded, folder, ignore=shutil.ignore_patterns(record.RECORDS, ABSENT_LOG, "*.ipynb"), dirs_exist_ok=True
+    )
+    nb = nbformat.read(_notebook_in(autograded), as_version=4)
+    nb.cells = groups.selection(nb, group.cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{pending.name}.ipynb"
+    tmp = worker.folder / "runs" / f"{pending.name}.tmp"
+    nbformat.write(nb, tmp)
+    tmp.replace(source)  # whole: the child starts reading it as soon as it is there
+    code = children.finish(pending.child, worker.timeout)
+    took = time.monotonic() - pending.began
+    log.info(
+        "%s: ran with %s absent, %.2f s from its kernel's start", pending.name, ", ".join(run.absent) or "nothing", took
+    )
     if code is None or not executed.exists():
-        run.errors = {c: "the run was stopped (it ran past the notebook's time limit)" for c in cells}
+        run.errors = {c: "the run was stopped (it ran past the notebook's time limit)" for c in group.cells}
         return run
     run.notebook = nbformat.read(executed, as_version=4)
     _read(run, folder)
-    os.remove(source)
+    source.unlink()
     return run
 
 
