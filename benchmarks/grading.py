@@ -1,8 +1,9 @@
-"""Throughput of dlfs-grade on a synthetic class: 60 submissions of chapter 1 (correct, wrong and
-hostile ones), graded with --jobs 1 and --jobs 2, against the notebook's own execution time. The
-points come from the trusted comparison (dlfs.verdicts); the solution's run is part of the wall time.
+"""Throughput of dlfs-grade on a synthetic class: 60 submissions of chapter 1 or 4 (correct, wrong
+and hostile ones), graded with --jobs 1 and --jobs 2, against the notebook's own execution time. The
+points come from the trusted comparison (dlfs.verdicts); the solution's runs (its records and the
+plan of graded runs) are part of the wall time.
 
-    .venv/bin/python benchmarks/grading.py [--students 60] [--keep DIR]
+    .venv/bin/python benchmarks/grading.py [--chapter 01|04] [--students 60] [--keep DIR]
 
 Besides the totals it prints, from the run logs, where each run's time went: the set-up (nbgrader's
 generate_assignment), when the solution's trusted run ended, each kind of submission's mean time in
@@ -27,14 +28,34 @@ from nbclient import NotebookClient
 from dlfs import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER, NAME = "01_computational_graphs", "computational_graphs.ipynb"
-HOSTILE = {
-    "dies": "import os\nos._exit(1)",
-    "hog": "import numpy as np\nhog = np.ones(10**9)",
-    "flood": "import subprocess\nkids = [subprocess.Popen(['sleep', '60']) for _ in range(300)]",
-    "reader": f"print(open('{ROOT}/solutions/{CHAPTER}/{NAME}').read())",
-    "vandal": f"import shutil\nshutil.rmtree('{ROOT}/solutions', ignore_errors=True)",
+# chapter -> (folder, notebook, a plausible mistake: answer cell, its solution's text, the wrong text)
+CHAPTERS = {
+    "01": (
+        "01_computational_graphs",
+        "computational_graphs.ipynb",
+        "add_answer",
+        "x_value + y_value",
+        "x_value - y_value",
+    ),
+    "04": (
+        "04_gradient_descent_backpropagation",
+        "gradient_descent_backpropagation.ipynb",
+        "matmul_grad_answer",
+        "grad @ b.T",
+        "grad @ b",
+    ),
 }
+CHAPTER, NAME, MISTAKE = CHAPTERS["01"][0], CHAPTERS["01"][1], CHAPTERS["01"][2:]
+
+
+def hostile():
+    return {
+        "dies": "import os\nos._exit(1)",
+        "hog": "import numpy as np\nhog = np.ones(10**9)",
+        "flood": "import subprocess\nkids = [subprocess.Popen(['sleep', '60']) for _ in range(300)]",
+        "reader": f"print(open('{ROOT}/solutions/{CHAPTER}/{NAME}').read())",
+        "vandal": f"import shutil\nshutil.rmtree('{ROOT}/solutions', ignore_errors=True)",
+    }
 
 
 def notebooks():
@@ -44,17 +65,17 @@ def notebooks():
     release = nbformat.read(ROOT / "notebooks" / CHAPTER / NAME, as_version=4)
     correct = answered(release, nbformat.read(ROOT / "solutions" / CHAPTER / NAME, as_version=4))
     wrong = copy.deepcopy(correct)
-    cell(wrong, "add_answer").source = cell(wrong, "add_answer").source.replace(
-        "x_value + y_value", "x_value - y_value"
-    )
-    hostile = {}
-    for kind, code in HOSTILE.items():
+    answer, right, mistake = MISTAKE
+    assert right in cell(wrong, answer).source, f"{answer} has no {right!r}"
+    cell(wrong, answer).source = cell(wrong, answer).source.replace(right, mistake)
+    hostile_ones = {}
+    for kind, code in hostile().items():
         nb = copy.deepcopy(correct)
         nb.cells.insert(1, nbformat.v4.new_code_cell(code))
-        hostile[kind] = nb
+        hostile_ones[kind] = nb
     # what nbgrader autograde executes for a correct submission: its answers and the hidden tests too
     graded = nbformat.read(ROOT / "solutions" / CHAPTER / NAME, as_version=4)
-    return correct, wrong, hostile, graded
+    return correct, wrong, hostile_ones, graded
 
 
 def own_execution_time(nb, repeats=3):
@@ -70,9 +91,12 @@ def own_execution_time(nb, repeats=3):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapter", choices=sorted(CHAPTERS), default="01")
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--keep", help="copy the runs' outputs (logs, gradebook, feedback) to this new folder")
     args = parser.parse_args()
+    global CHAPTER, NAME, MISTAKE
+    CHAPTER, NAME, MISTAKE = CHAPTERS[args.chapter][0], CHAPTERS[args.chapter][1], CHAPTERS[args.chapter][2:]
     correct, wrong, hostile, graded = notebooks()
     kinds = [("correct", correct)] * 2 + [("wrong", wrong)] + list(hostile.items())
     with tempfile.TemporaryDirectory(prefix="dlfs-bench-") as tmp:
@@ -99,7 +123,7 @@ def main():
                 capture_output=True,
             )
             rows[jobs] = time.perf_counter() - start
-            runs[jobs] = len(list(Path(f"{tmp}/out{jobs}/expected").glob("*.json")))
+            runs[jobs] = len([p for p in Path(f"{tmp}/out{jobs}/expected").glob("*.json") if "-" not in p.name])
             breakdowns[jobs] = breakdown(Path(f"{tmp}/out{jobs}"))
         if args.keep:
             shutil.copytree(tmp, args.keep)
@@ -134,10 +158,10 @@ def breakdown(out):
     start = entries[0][0]
     ready = next(t for t, m in entries if m.startswith("course ready"))
     solution = next(t for t, m in entries if m.startswith("expected records"))
-    ran, judged, twice = {}, {}, []
+    ran, judged, every, twice = {}, {}, {}, []
     for _, message in entries:
         student = re.match(r"s\d+-(\w+): ", message)
-        for name, table in (("autograde ran", ran), ("judged in", judged)):
+        for name, table in (("autograde ran", ran), ("judged in", judged), ("runs in", every)):
             seconds = re.search(rf"{name} ([\d.]+) s", message)
             if student and seconds:
                 table.setdefault(student[1], []).append(float(seconds[1]))
@@ -152,9 +176,13 @@ def breakdown(out):
     ]
     for kind, times in sorted(ran.items()):
         parts = [f"autograde {statistics.mean(times):.2f} s"]
+        if kind in every:
+            parts.append(f"all its runs {statistics.mean(every[kind]):.2f} s")
         parts.append(f"judging {statistics.mean(judged[kind]):.2f} s" if kind in judged else "not judged")
         lines.append(f"  {kind:8} ×{len(times):3}: {', '.join(parts)} (means)")
     lines.append(f"  graded twice (a timed-out cell): {', '.join(twice) or 'none'}")
+    planned = next((m for _, m in entries if m.startswith("runs per submission")), "runs per submission: ?")
+    lines.append(f"  {planned}")
     feedback = next(m for _, m in entries if m.startswith("feedback generated in"))
     lines.append(f"  {feedback} (--jobs children at once, each for its share of the class)")
     return lines

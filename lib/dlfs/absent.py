@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import scratchflow
+from dlfs.parsing import parse
 
 LIBRARY = Path(scratchflow.__file__).resolve().parent
 
@@ -23,7 +24,7 @@ def marks(library=LIBRARY):
     """{exercise: [(module file, function name, spelling)]}, read from the `@reference` marks."""
     found = {}
     for path in sorted(library.glob("*.py")):
-        for _node, name, shown in _marked(ast.parse(path.read_text())):
+        for _node, name, shown in _marked(parse(path.read_text())):
             found.setdefault(name, []).append((path.name, _node.name, shown))
     return found
 
@@ -64,7 +65,7 @@ def copy_without(names, folder, library=LIBRARY):
 def without(source, names):
     """The module's source with each function marked as a reference of one of `names` replaced by a
     stub that raises; the rest of the module unchanged."""
-    tree = ast.parse(source)
+    tree = parse(source)
     lines = source.splitlines(keepends=True)
     stubs = [(node, name, shown) for node, name, shown in _marked(tree) if name in names]
     for node, name, shown in sorted(stubs, key=lambda s: -s[0].lineno):

@@ -10,6 +10,8 @@ import functools
 import inspect
 import textwrap
 
+from dlfs.parsing import parse
+
 MIN_STATEMENTS = 5
 MODULES = {"sf", "scratchflow", "np", "numpy"}
 
@@ -36,7 +38,7 @@ def _references():
             continue
         for obj in _functions(module):
             original = inspect.unwrap(obj)
-            tree = ast.parse(textwrap.dedent(inspect.getsource(original)))
+            tree = parse(textwrap.dedent(inspect.getsource(original)))
             node = tree.body[0]
             if sum(isinstance(n, ast.stmt) for n in ast.walk(node)) - 1 >= MIN_STATEMENTS:
                 shapes[_shape(node)] = obj.spelling
@@ -70,5 +72,5 @@ def _shape(function):
         def visit_arg(self, node):
             return ast.arg(arg=names.setdefault(node.arg, f"v{len(names)}"))
 
-    module = ast.Module(body=[Rename().visit(ast.parse(ast.unparse(s)).body[0]) for s in body], type_ignores=[])
+    module = ast.Module(body=[Rename().visit(parse(ast.unparse(s)).body[0]) for s in body], type_ignores=[])
     return ast.dump(module, annotate_fields=False)

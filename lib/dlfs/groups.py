@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from dlfs import absent, solution, verdicts
+from dlfs.parsing import parse
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def exercises_of(nb):
     for cell in nb.cells:
         if verdicts.is_test_cell(cell):
             names = set()
-            for node in ast.walk(ast.parse(cell.source)):
+            for node in ast.walk(parse(cell.source)):
                 func = getattr(node, "func", None)
                 called = getattr(func, "attr", None) or getattr(func, "id", None)
                 if isinstance(node, ast.Call) and called == "exercise":

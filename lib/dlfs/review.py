@@ -13,6 +13,7 @@ import builtins
 import nbformat
 
 from dlfs import copies
+from dlfs.parsing import parse
 
 # Modules a learner of this course has a reason to import.
 ALLOWED_IMPORTS = {
@@ -170,7 +171,7 @@ def _parse(source):
     from IPython.core.inputtransformer2 import TransformerManager
 
     try:  # magics and shell escapes become get_ipython() calls, which are flagged
-        return ast.parse(TransformerManager().transform_cell(source))
+        return parse(TransformerManager().transform_cell(source))
     except (SyntaxError, ValueError):
         return None
 

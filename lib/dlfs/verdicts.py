@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
+from dlfs.parsing import parse
 from scratchflow import record
 from scratchflow.checks import shape_in_words
 
@@ -31,7 +32,7 @@ def is_test_cell(cell):
 def rewrite(source, grade_id):
     """The test cell's source for a grading run: it records, and computes no expected value."""
     data = source.encode()
-    tree = ast.parse(data)
+    tree = parse(data)
     lines = [0]
     for line in data.splitlines(keepends=True):
         lines.append(lines[-1] + len(line))
