@@ -34,7 +34,7 @@ test-under-load:
 
 # The contributor's inner loop (a few minutes): lint, the library, the release sync, the grading
 # machinery without kernels, and the grading power of one chapter (CHAPTER=04 by default).
-FAST_TESTS := test_core test_kernels test_worker_groups test_gradients test_checks test_guard test_verdicts test_mlp test_release_sync \
+FAST_TESTS := test_core test_absent test_kernels test_worker_groups test_gradients test_checks test_guard test_verdicts test_mlp test_release_sync \
   test_notebook_hygiene test_review test_grade_units test_datasets test_lms test_deploy
 check: $(VENV)/.dev
 	ruff check lib tests benchmarks

@@ -347,6 +347,14 @@ return memo[fetch]
         },
     ],
     "04_gradient_descent_backpropagation": [
+        # multiply's gradient through the library's sum-to-shape helper, the reference of another
+        # exercise graded in the same run (where it is absent): judged again from a run with it present
+        {
+            "elementwise_grad_answer": {
+                2: "x, y = inputs\nshrink = sf.op_gradients.unbroadcast\n"
+                "return [shrink(grad * y, np.shape(x)), shrink(grad * x, np.shape(y))]"
+            },
+        },
         {
             "elementwise_grad_answer": {
                 0: "return [np.negative(grad)]",
