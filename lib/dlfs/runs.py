@@ -87,6 +87,10 @@ def submission(course, worker, student, log):
     planned = course.groups()
     # the other groups' kernels start beside nbgrader's run, which makes the notebook they run
     pending = [start(planned[i], worker, course.library_copies, f"run{i}") for i in range(1, len(planned))]
+    submitted = course.folder / "submitted" / student / course.assignment
+    early = merged(submitted / course.notebook, course.folder / "source" / course.assignment / course.notebook)
+    for run in pending if early is not None else []:
+        give(run, submitted, groups.selection(early, run.group.cells))
     try:
         started = time.monotonic()
         code = children.nbgrader(
@@ -163,6 +167,8 @@ class Pending:
     folder: Path
     child: object
     began: float
+    library_copies: Path
+    given: list | None = None  # the code cells it was given, once given
 
 
 def start(group, worker, library_copies, name):
@@ -186,45 +192,79 @@ def start(group, worker, library_copies, name):
     source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{name}.ipynb"
     log_path = worker.folder / "runs" / f"{name}.log"
     child = children.start_notebook(source, executed, folder, env, kernel, worker.cell_timeout, log_path)
-    return Pending(group, name, folder, child, time.monotonic())
+    return Pending(group, name, folder, child, time.monotonic(), library_copies)
 
 
 def cancel(pending):
     """Stop the runs that were started for a submission nbgrader could not run."""
     for run in pending:
         children.cancel(run.folder / "run.ipynb")
-        children.finish(run.child, 60)
+        children.finish(run.child, 0 if run.given is not None else 60)  # one already running is killed
 
 
-def finish(pending, autograded, worker, log):
-    """Give the started run its notebook: the autograded one, its non-demo cells up to the group's
-    last test cell, without the other test cells; a Run of what it recorded."""
-    group, folder = pending.group, pending.folder
-    run = Run(tuple(group.absent), tuple(group.cells))
+def merged(submitted, source):
+    """The notebook nbgrader's autograde will run, made before it has run: the submission with its
+    test and locked cells from the source (None when a cell of the source is missing, which
+    nbgrader puts back in its own way). The other groups' runs start from it, beside nbgrader's;
+    `finish` checks it against nbgrader's and runs again if they differ."""
+    try:
+        nb = nbformat.read(submitted, as_version=4)
+        given = nbformat.read(source, as_version=4)
+    except Exception:  # noqa: BLE001 (not a notebook: nbgrader's run says so)
+        return None
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in given.cells if "grade_id" in c.metadata.get("nbgrader", {})}
+    locked = {k for k, c in by_id.items() if c.metadata["nbgrader"].get("locked") or verdicts.is_test_cell(c)}
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    if set(by_id) - set(ids) or len(ids) != len(set(ids) - {None}) + ids.count(None):
+        return None
+    nb.cells = [nbformat.from_dict(by_id[i]) if i in locked else c for c, i in zip(nb.cells, ids, strict=True)]
+    return nb
+
+
+def give(pending, folder, cells):
+    """Hand the started run its notebook (`cells`), with the files of `folder` beside it."""
     shutil.copytree(
-        autograded, folder, ignore=shutil.ignore_patterns(record.RECORDS, ABSENT_LOG, "*.ipynb"), dirs_exist_ok=True
+        folder, pending.folder, ignore=shutil.ignore_patterns(record.RECORDS, ABSENT_LOG, "*.ipynb"), dirs_exist_ok=True
     )
-    nb = nbformat.read(_notebook_in(autograded), as_version=4)
-    nb.cells = groups.selection(nb, group.cells)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in cells])
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    source, executed = folder / "run.ipynb", worker.folder / "runs" / f"{pending.name}.ipynb"
-    tmp = worker.folder / "runs" / f"{pending.name}.tmp"
+    pending.given = _sources(nb.cells)
+    tmp = pending.folder.parent / f"{pending.name}.tmp"
     nbformat.write(nb, tmp)
-    tmp.replace(source)  # whole: the child starts reading it as soon as it is there
+    tmp.replace(pending.folder / "run.ipynb")  # whole: the child starts reading it as soon as it is there
+
+
+def finish(pending, autograded, worker, log):
+    """The started run's Run, of nbgrader's autograded notebook: its non-demo cells up to the
+    group's last test cell, without the other test cells. A run that started early from another
+    notebook than that one is stopped and run again."""
+    group = pending.group
+    cells = groups.selection(nbformat.read(_notebook_in(autograded), as_version=4), group.cells)
+    if pending.given is not None and pending.given != _sources(cells):
+        log.warning("%s: nbgrader's notebook differs from the one it started with; running it again", pending.name)
+        children.finish(pending.child, 0)  # killed
+        pending = start(group, worker, pending.library_copies, pending.name)
+    if pending.given is None:
+        give(pending, autograded, cells)
+    run = Run(tuple(group.absent), tuple(group.cells))
     code = children.finish(pending.child, worker.timeout)
     took = time.monotonic() - pending.began
-    log.info(
-        "%s: ran with %s absent, %.2f s from its kernel's start", pending.name, ", ".join(run.absent) or "nothing", took
-    )
+    absent_names = ", ".join(run.absent) or "nothing"
+    log.info("%s: ran with %s absent, %.2f s from its kernel's start", pending.name, absent_names, took)
+    executed = worker.folder / "runs" / f"{pending.name}.ipynb"
     if code is None or not executed.exists():
         run.errors = {c: "the run was stopped (it ran past the notebook's time limit)" for c in group.cells}
         return run
     run.notebook = nbformat.read(executed, as_version=4)
-    _read(run, folder)
-    source.unlink()
+    _read(run, pending.folder)
+    (pending.folder / "run.ipynb").unlink()
     return run
+
+
+def _sources(cells):
+    return [(c.cell_type, c.source) for c in cells if c.cell_type == "code"]
 
 
 def _read(run, folder):
