@@ -118,3 +118,63 @@ def test_a_copy_of_the_reference_is_flagged():
     release, source = pair("01_computational_graphs")
     found = review(answered(release, mutate(source, "order_answer", COPIED_ORDER)), source)
     assert found == ["copies the reference sf.topological_order (the same code after renaming; order_answer, line 1)"]
+
+
+SPREAD_ORDER = """
+if isinstance(fetch, sf.Node):
+    fetch = [fetch]
+result, seen = [], set()
+todo = [(n, False) for n in reversed(fetch)]
+walk(todo, result, seen)
+return result
+"""
+
+WALK = """
+def walk(todo, result, seen):
+    while todo:
+        n, ready = todo.pop()
+        if ready:
+            result.append(n)
+        elif n not in seen:
+            seen.add(n)
+            todo.append((n, True))
+            todo.extend((i, False) for i in reversed(n.input_nodes))
+"""
+
+INLINED_BACKPROP = """
+from scratchflow.gradients import checked
+
+grads = {loss: np.ones(np.shape(values[loss]))}
+plan = [
+    (op, gradient, False, tuple((i, n) for i, n in enumerate(op.input_nodes) if n.depends_on_variable))
+    for op in reversed(sf.topological_order(loss))
+    if op.input_nodes and op.depends_on_variable
+    for gradient in [sf.gradient_function(op)]
+]
+for op, gradient, ours, wanted in plan:
+    inputs = [values[n] for n in op.input_nodes]
+    input_grads = gradient(op, grads[op], inputs, values[op])
+    if not ours:
+        checked(op, input_grads, inputs)
+    for i, node in wanted:
+        g = input_grads[i]
+        if g is not None:
+            total = grads.get(node)
+            grads[node] = g if total is None else total + g
+return grads
+"""
+
+
+def test_a_copy_of_the_reference_spread_over_cells_is_flagged():
+    release, source = pair("01_computational_graphs")
+    nb = answered(release, mutate(source, "order_answer", SPREAD_ORDER))
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "order_answer")
+    nb.cells.insert(at, nbformat.v4.new_code_cell(WALK))  # the loop in a helper of its own, a cell above
+    found = review(nb, source)
+    assert any(r.startswith("copies the reference sf.topological_order (nearly all") for r in found), found
+
+
+def test_a_copy_of_the_reference_with_its_helper_inlined_is_flagged():
+    release, source = pair("04_gradient_descent_backpropagation")
+    found = review(answered(release, mutate(source, "backprop_answer", INLINED_BACKPROP)), source)
+    assert any(r.startswith("copies the reference sf.compute_gradients (nearly all") for r in found), found

@@ -6,9 +6,12 @@ count: a one-line formula written the same way is no copy.
 """
 
 import ast
+import builtins
+import copy
 import functools
 import inspect
 import textwrap
+from collections import Counter
 
 from dlfs.parsing import parse
 
@@ -74,3 +77,94 @@ def _shape(function):
 
     module = ast.Module(body=[Rename().visit(parse(ast.unparse(s)).body[0]) for s in body], type_ignores=[])
     return ast.dump(module, annotate_fields=False)
+
+
+SPREAD_SHARE = 0.9  # of a reference's statements found in the learner's code, in any cells and order
+
+
+def spread(trees):
+    """[reference name] for each reference whose statements (each after renaming) nearly all appear
+    in the learner's code, however split over cells and helpers, or with a helper of it inlined."""
+    have = Counter(s for tree in trees for s in _statements(tree.body))
+    found = []
+    for wanted, name in _fingerprints():
+        need = Counter(wanted)
+        if sum(min(n, have[s]) for s, n in need.items()) >= SPREAD_SHARE * sum(need.values()):
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+@functools.cache
+def _fingerprints():
+    import scratchflow
+
+    prints = []
+    for module in vars(scratchflow).values():
+        if inspect.ismodule(module) and module.__name__.startswith("scratchflow"):
+            for obj in _functions(module):
+                node = parse(textwrap.dedent(inspect.getsource(inspect.unwrap(obj)))).body[0]
+                wanted = _statements(node.body)
+                if len(wanted) >= MIN_STATEMENTS:
+                    prints.append((tuple(wanted), obj.spelling))
+    return prints
+
+
+def _statements(body):
+    """Each statement under `body`, nested ones included, as its own shape: a compound statement
+    by its head alone, names renamed by their order in that statement (builtins and the library's
+    names kept); docstrings, definitions and statements that say nothing (`return x`, `pass`) left out."""
+    shapes = []
+    for top in body:
+        for node in ast.walk(top):
+            if not isinstance(node, ast.stmt) or isinstance(node, SILENT):
+                continue
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue
+            if isinstance(node, ast.Return) and isinstance(node.value, (ast.Name, type(None))):
+                continue
+            head = parse(ast.unparse(_head(node))).body[0]
+            shapes.append(ast.dump(_Renamer().visit(head), annotate_fields=False))
+    return shapes
+
+
+SILENT = (  # statements that say nothing by themselves (a try's own parts are counted)
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.Try,
+)
+
+
+def _head(node):
+    """A compound statement without the statements inside it."""
+    node = copy.copy(node)
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        if isinstance(getattr(node, field, None), list):
+            setattr(node, field, [ast.Pass()] if field == "body" else [])
+    return node
+
+
+class _Renamer(ast.NodeTransformer):
+    """Names by their order of first appearance, except builtins and the library's own names;
+    `sf.X` and `np.X` as `X`."""
+
+    def __init__(self):
+        import scratchflow
+
+        library = {name for name, value in vars(scratchflow).items() if not inspect.ismodule(value)}
+        self.kept, self.names = set(dir(builtins)) | library, {}
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id in MODULES:
+            return self.visit_Name(ast.Name(id=node.attr, ctx=node.ctx))
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in self.kept:
+            return node
+        return ast.Name(id=self.names.setdefault(node.id, f"v{len(self.names)}"), ctx=node.ctx)

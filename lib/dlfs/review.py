@@ -47,16 +47,23 @@ def review(submitted, source):
         c for c in submitted.cells if c.cell_type == "code" and c.source not in trusted and not _meta(c).get("grade")
     ]
     imported = _imported(c.source for c in submitted.cells if c.cell_type == "code")
-    reasons = []
+    reasons, trees = [], []
     for c in student:
         where = _meta(c).get("grade_id") or "an added cell"
         tree = _parse(c.source)
         if tree is None:
             continue  # it will fail to run, and be graded as such
+        trees.append(tree)
         for line, what in _Finder(protected, imported).find(tree):
             reasons.append(f"{what} ({where}, line {line})")
         for line, name in copies.copies(tree):
             reasons.append(f"copies the reference {name} (the same code after renaming; {where}, line {line})")
+    named = " ".join(reasons)
+    for name in copies.spread(trees):  # a copy split over cells and helpers, or with a helper inlined
+        if f"copies the reference {name} " not in named:
+            reasons.append(
+                f"copies the reference {name} (nearly all of its statements, after renaming, in the cells you wrote)"
+            )
     return sorted(set(reasons), key=reasons.index)
 
 
