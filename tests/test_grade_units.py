@@ -40,7 +40,7 @@ def test_submissions_are_found_in_both_layouts(tmp_path):
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
     (tmp_path / "cy" / "01_x").mkdir(parents=True)
-    found = submissions.collect(tmp_path, "ch.ipynb", submissions.DEFAULT_PATTERN, tmp_path, "01_x")
+    found = submissions.collect(tmp_path, "ch.ipynb", None, tmp_path, "01_x")
     assert found["ada"] == (tmp_path / "ada" / "ch.ipynb", None)
     assert found["bob"] == (tmp_path / "bob" / "01_x" / "ch.ipynb", None)
     assert found["cy"] == (None, ("missing", "no ch.ipynb in the student's folder"))

@@ -397,10 +397,10 @@ def test_a_run_log_is_kept(graded):
 def test_zip_from_an_lms_with_a_path_traversal_entry(tmp_path):
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr(f"ann_123_{NAME}", nbformat.writes(solved()))
-        z.writestr(f"ben_456_{NAME}", nbformat.writes(release()))
-        z.writestr(f"../../evil_1_{NAME}", nbformat.writes(solved()))
-        z.writestr("readme.txt", "not a submission")
+        z.writestr(f"ann_123_901_{NAME}", nbformat.writes(solved()))  # Canvas's names
+        z.writestr(f"ben_456_902_{NAME}", nbformat.writes(release()))
+        z.writestr(f"../../evil_1_903_{NAME}", nbformat.writes(solved()))
+        z.writestr("ben_456_text.html", "not a notebook")
     out = tmp_path / "out"
     done = subprocess.run(
         [*GRADE, str(archive), "--out", str(out)], env=ENV, capture_output=True, text=True, check=False, timeout=600
@@ -408,12 +408,13 @@ def test_zip_from_an_lms_with_a_path_traversal_entry(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     rows = _rows(out)
     assert {k: (v["status"], v["score"]) for k, v in rows.items()} == {
-        "ann": ("graded", str(FULL)),
-        "ben": ("graded", "0"),
+        "123": ("graded", str(FULL)),
+        "456": ("graded", "0"),
     }
-    assert not list(tmp_path.parent.rglob(f"evil_1_{NAME}"))
+    assert not list(tmp_path.parent.rglob(f"evil_1_903_{NAME}"))
     log = next((out / "logs").glob("*.log")).read_text()
     assert "rejected archive entry '../../evil_1_" in log
+    assert "ben_456_text.html is not a notebook; not graded" in log
 
 
 def test_reruns_are_stable_and_batches_accumulate(tmp_path):

@@ -46,7 +46,9 @@ def read_moodle(path):
 
 
 def test_canvas_file_updates_the_assignment_for_students_with_a_grade(tmp_path):
-    summary = lms.write("canvas", GRADES, FIXTURES / "canvas-roster.csv", tmp_path, "01_computational_graphs", "4102")
+    summary = lms.write(
+        "canvas", GRADES, FIXTURES / "canvas-roster.csv", tmp_path, "01_computational_graphs", "4102", "SIS Login ID"
+    )
     columns, points, students = read_canvas(tmp_path / "canvas-01_computational_graphs.csv")
     assert columns == ["01_computational_graphs (4102)"]
     assert [p[5] for p in points] == ["6"]
@@ -58,7 +60,7 @@ def test_canvas_file_updates_the_assignment_for_students_with_a_grade(tmp_path):
 
 
 def test_every_student_left_out_is_reported_with_why(tmp_path):
-    lms.write("canvas", GRADES, FIXTURES / "canvas-roster.csv", tmp_path, "01_computational_graphs")
+    lms.write("canvas", GRADES, FIXTURES / "canvas-roster.csv", tmp_path, "01_computational_graphs", key="SIS Login ID")
     report = (tmp_path / "canvas-01_computational_graphs-report.txt").read_text()
     assert re.search(r"^alan: status timeout: a cell ran long; not written", report, re.M)
     assert re.search(r"^emmy: status crashed: the kernel died; not written", report, re.M)
@@ -68,9 +70,15 @@ def test_every_student_left_out_is_reported_with_why(tmp_path):
     assert re.search(r"^charles: written, and flagged for review", report, re.M)
     _, _, students = read_canvas(tmp_path / "canvas-01_computational_graphs.csv")
     assert set(students) == {"30001", "30002"}  # no 0 for anyone left out
-    # without an id the column names a new assignment, as Canvas's import then creates one
+    # without --lms-assignment-id, the export's own "Title (id)" column of this assignment
     columns, _, _ = read_canvas(tmp_path / "canvas-01_computational_graphs.csv")
-    assert columns == ["01_computational_graphs"]
+    assert columns == ["01_computational_graphs (4102)"]
+
+
+def test_canvas_without_an_assignment_id_anywhere_is_refused(tmp_path):
+    with pytest.raises(lms.RosterError, match=r"no column of the gradebook export is the assignment 'a1'.*4102"):
+        lms.write("canvas", GRADES, FIXTURES / "canvas-roster.csv", tmp_path, "a1", key="SIS Login ID")
+    assert not list(tmp_path.iterdir())
 
 
 def test_moodle_file_maps_from_a_user_field_with_grade_and_feedback(tmp_path):
@@ -115,6 +123,7 @@ def test_a_roster_that_cannot_be_used_is_refused_by_name(tmp_path, kind, roster,
     "argv, says",
     [
         (["--export", "--lms", "canvas"], "--lms canvas needs --roster"),
+        (["--export", "--lms", "canvas", "--worksheet", "w.csv"], "--worksheet is for --lms moodle"),
         (["subs", "--export"], "give either SUBMISSIONS"),
         (["--export", "--shard", "3/2"], "--shard must be K/N with 1 <= K <= N"),
         (["--export", "--db", "not a url"], "--db 'not a url' is not a database URL"),

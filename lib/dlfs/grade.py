@@ -6,9 +6,10 @@
 
 SUBMISSIONS is a directory with one folder per student (SUBMISSIONS/<student_id>/<notebook>.ipynb,
 or nbgrader's collected submitted/<student_id>/<assignment>/<notebook>.ipynb)
-or a .zip from an LMS whose files are named <student_id>_<anything>_<notebook>.ipynb (the pattern
-is --pattern, a regular expression with the groups student_id and file_id, read by nbgrader's
-FileNameCollectorPlugin). OUTDIR gets grades.csv (student_id, score, max_score, status, detail),
+or the .zip Canvas or Moodle downloads (the student id is Canvas's user id, Moodle's participant
+id; dlfs.lms_names), or a .zip of other names with --pattern, a regular expression with the groups
+student_id and file_id, read by nbgrader's FileNameCollectorPlugin. OUTDIR gets grades.csv
+(student_id, score, max_score, status, detail),
 feedback/<student_id>/*.html, logs/ and the nbgrader course with its gradebook (backed up in
 backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.sandbox, once per
 group of exercises, with that group's references absent; the points are decided outside it, from the
@@ -23,7 +24,6 @@ K/N grades only the K-th of N disjoint slices of the students, so N machines gra
 once; --export writes grades.csv from the gradebook alone; --lms writes the file an LMS imports.
 """
 
-import argparse
 import logging
 import os
 import queue
@@ -34,77 +34,23 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dlfs import course as course_stage
-from dlfs import export, feedback, gradebook, judging, lms, review, runs, sandbox, submissions
-from dlfs.course import Refused
+from dlfs import export, feedback, gradebook, judging, review, runs, sandbox, submissions
+from dlfs.cli import Refused, settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 log = logging.getLogger("dlfs-grade")
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
-    gradebook.read_schema_version_in_process()
-    try:
-        rows = export_only(args) if args.export else grade(args)
-        if args.lms:
-            written = lms.write(
-                args.lms, rows, args.roster, Path(args.out), args.assignment, args.lms_assignment_id, args.lms_key
-            )
-            print(written)
-    except (Refused, submissions.Unreadable, lms.RosterError) as why:
-        print(f"dlfs-grade: {why}", file=sys.stderr)
-        return 2
-    counts = {}
-    for row in rows.values():
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    print(f"dlfs-grade: {len(rows)} students in {Path(args.out) / 'grades.csv'} " + str(dict(sorted(counts.items()))))
-    return 0
+    """The command (dlfs.cli)."""
+    from dlfs import cli
 
-
-def _parser():
-    p = argparse.ArgumentParser(prog="dlfs-grade", description=__doc__.split("\n\n")[0])
-    p.add_argument("assignment", help="a chapter folder, e.g. 04_gradient_descent_backpropagation")
-    p.add_argument("submissions", nargs="?", help="a folder with one folder per student, or an LMS .zip")
-    p.add_argument("--out", required=True, help="where grades.csv, feedback/ and the gradebook go")
-    p.add_argument("--timeout", type=float, default=600, help="wall-clock seconds per notebook (default 600)")
-    p.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
-    p.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a student's kernel (default 2)")
-    p.add_argument(
-        "--pattern", default=submissions.DEFAULT_PATTERN, help="regex for LMS file names (groups student_id, file_id)"
-    )
-    p.add_argument("--course", default=str(ROOT), help="the course repository (default: this one)")
-    p.add_argument("--course-dir", help="the nbgrader course folder with the gradebook (default: OUTDIR/course)")
-    p.add_argument("--unsafe", action="store_true", help="grade without the sandbox (trusted notebooks only)")
-    p.add_argument("--db", help="the gradebook's SQLAlchemy URL (default: SQLite in the course folder)")
-    p.add_argument("--shard", help="K/N: grade only the K-th of N disjoint slices of the students")
-    p.add_argument("--export", action="store_true", help="write grades.csv from the gradebook alone; grade no one")
-    p.add_argument("--lms", choices=lms.FORMATS, help="also write the grades as this LMS imports them")
-    p.add_argument("--roster", help="the LMS's own export of the class (CSV), for --lms")
-    p.add_argument("--lms-assignment-id", help="Canvas: the assignment's id, so the import updates it")
-    p.add_argument("--lms-key", help="the roster column holding the student ids (default: see dlfs.lms)")
-    return p
-
-
-def _settings(args):
-    """Check what the command line asks for: (shard, gradebook URL, course folder)."""
-    if args.export == bool(args.submissions):
-        raise Refused("give either SUBMISSIONS (to grade) or --export (to write grades.csv from the gradebook)")
-    if args.lms and not args.roster:
-        raise Refused(f"--lms {args.lms} needs --roster, the class list exported from {args.lms}")
-    if args.lms_assignment_id and args.lms != "canvas":
-        raise Refused("--lms-assignment-id is for --lms canvas")
-    try:
-        shard = gradebook.parse_shard(args.shard) if args.shard else None
-        course_dir = Path(args.course_dir or Path(args.out) / "course").resolve()
-        return shard, gradebook.url_of(args.db, course_dir), course_dir
-    except ValueError as error:
-        raise Refused(str(error)) from None
+    return cli.main(argv)
 
 
 def export_only(args):
     """grades.csv (the whole class, every shard's students) from the gradebook alone."""
-    _, url, course_dir = _settings(args)
+    _, url, course_dir = settings(args)
     out = Path(args.out).resolve()
     if not args.db and not (course_dir / "gradebook.db").exists():
         raise Refused(f"no gradebook at {course_dir / 'gradebook.db'}: grade first, or give --db or --course-dir")
@@ -116,7 +62,7 @@ def export_only(args):
 
 
 def grade(args):
-    shard, url, course_dir = _settings(args)
+    shard, url, course_dir = settings(args)
     course_repo = Path(args.course).resolve()
     source = course_repo / "solutions" / args.assignment
     if not (source.is_dir() and list(source.glob("*.ipynb"))):
@@ -148,7 +94,11 @@ def grade(args):
             "give another --out (or --course-dir)"
         )
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
-        found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment)
+        notes = []  # files of the submissions that are not graded, and why
+        found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment, notes)
+        for note in notes:
+            log.warning("%s", note)
+            print(f"dlfs-grade: {note}", file=sys.stderr)
         found = {s: v for s, v in found.items() if gradebook.in_shard(s, shard)}
         # What the threads below import is imported first, here: two threads importing IPython at
         # once can each see it half-initialised.
