@@ -161,7 +161,20 @@ def test_concurrent_shards_give_the_grades_of_one_run_that_was_killed_halfway_an
             "Student,ID,SIS User ID,SIS Login ID,Section\n    Points Possible,,,,\n"
             + "".join(f"{s.title()},{100 + i},,{s},A\n" for i, s in enumerate(sorted(EXPECTED)))
         )
-        done = run("--export", "--db", url_a, "--lms", "canvas", "--roster", str(roster), out=tmp_path / "export-a")
+        done = run(
+            "--export",
+            "--db",
+            url_a,
+            "--lms",
+            "canvas",
+            "--roster",
+            str(roster),
+            "--lms-key",
+            "SIS Login ID",
+            "--lms-assignment-id",
+            "7",
+            out=tmp_path / "export-a",
+        )
         assert "4 students written" in done.stdout, done.stdout
         report = (tmp_path / "export-a" / f"canvas-{CHAPTER}-report.txt").read_text()
         assert re.search(r"^fay: status invalid", report, re.M) and re.search(r"^gus: status missing", report, re.M)

@@ -134,6 +134,7 @@ def _notebook_child(path, out_path, folder, environment, kernel_name, cell_timeo
                 km=km,
                 timeout=cell_timeout,
                 iopub_timeout=60,
+                interrupt_on_timeout=True,  # as nbgrader's run: the cell stops, the notebook goes on
                 allow_errors=True,
                 resources={"metadata": {"path": folder}},
             )
