@@ -567,7 +567,7 @@ REFERENCE_CALLS = {
             0,
             "sf.Session.run",
             "sf.Session(), fetch, feed_dict",
-            "sf2.Session.run(sf.Session(), [fetch], feed_dict)[0]",
+            "sf2.Session.forward(sf.Session(), [fetch], feed_dict)[fetch]",
         ),
     ],
     "02_perceptrons": [

@@ -8,6 +8,7 @@ cell that fails where it called the reference of another exercise of its group (
 told to use `sf.topological_order`) runs once more with only its own exercises absent.
 """
 
+import itertools
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from dlfs import absent, children, gradebook, groups, kernels, sandbox, verdicts
+from dlfs import absent, before_autograde, children, gradebook, groups, kernels, sandbox, verdicts
 from scratchflow import record
 from scratchflow.guard import ABSENT_LOG
 
@@ -42,6 +43,7 @@ class Worker:
     sandbox: dict | None
     cell_timeout: int
     timeout: float
+    sockets: object = field(default_factory=itertools.count)  # the prefixes of its runs' IPC sockets
 
     def kernelspec(self, absent_names, library_copies):
         """JUPYTER_PATH with the sandbox's kernel for a run with `absent_names` absent."""
@@ -88,7 +90,9 @@ def submission(course, worker, student, log):
     # the other groups' kernels start beside nbgrader's run, which makes the notebook they run
     pending = [start(planned[i], worker, course.library_copies, f"run{i}") for i in range(1, len(planned))]
     submitted = course.folder / "submitted" / student / course.assignment
-    early = merged(submitted / course.notebook, course.folder / "source" / course.assignment / course.notebook)
+    early = before_autograde.merged(
+        submitted / course.notebook, course.folder / "source" / course.assignment / course.notebook
+    )
     for run in pending if early is not None else []:
         give(run, submitted, groups.selection(early, run.group.cells))
     try:
@@ -180,12 +184,9 @@ def start(group, worker, library_copies, name):
         stale.unlink()
     jupyter = worker.kernelspec(group.absent, library_copies)
     env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
-    # the runs of one submission go on at once: each its own folder of IPC sockets, in the runtime
-    # folder the sandbox shares, writable by the sandbox's uid
-    sockets = worker.runtime / name
-    sockets.mkdir(exist_ok=True)
-    sockets.chmod(0o1777)
-    env["DLFS_SOCKETS"] = str(sockets)
+    # the runs of one submission go on at once: each its own IPC sockets' prefix, in the runtime
+    # folder the sandbox shares
+    env["DLFS_SOCKETS"] = f"run{next(worker.sockets)}"
     if jupyter is not None:
         env["JUPYTER_PATH"] = str(jupyter)
     kernel = sandbox.KERNEL_NAME if jupyter is not None else "python3"
@@ -200,25 +201,6 @@ def cancel(pending):
     for run in pending:
         children.cancel(run.folder / "run.ipynb")
         children.finish(run.child, 0 if run.given is not None else 60)  # one already running is killed
-
-
-def merged(submitted, source):
-    """The notebook nbgrader's autograde will run, made before it has run: the submission with its
-    test and locked cells from the source (None when a cell of the source is missing, which
-    nbgrader puts back in its own way). The other groups' runs start from it, beside nbgrader's;
-    `finish` checks it against nbgrader's and runs again if they differ."""
-    try:
-        nb = nbformat.read(submitted, as_version=4)
-        given = nbformat.read(source, as_version=4)
-    except Exception:  # noqa: BLE001 (not a notebook: nbgrader's run says so)
-        return None
-    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in given.cells if "grade_id" in c.metadata.get("nbgrader", {})}
-    locked = {k for k, c in by_id.items() if c.metadata["nbgrader"].get("locked") or verdicts.is_test_cell(c)}
-    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-    if set(by_id) - set(ids) or len(ids) != len(set(ids) - {None}) + ids.count(None):
-        return None
-    nb.cells = [nbformat.from_dict(by_id[i]) if i in locked else c for c, i in zip(nb.cells, ids, strict=True)]
-    return nb
 
 
 def give(pending, folder, cells):
