@@ -93,3 +93,12 @@ def test_a_solution_that_fails_with_its_own_reference_absent_is_refused():
 
     with pytest.raises(ValueError, match="fails its test cell a"):
         groups.split(names, run)
+
+
+def test_a_chapter_without_references_is_one_run_planned_without_running_the_solution():
+    def run(absent_names, cells=None):
+        raise AssertionError("no solution run is needed")
+
+    assert groups.split({"translate": frozenset(), "tape": frozenset()}, run) == [
+        groups.Group(("translate", "tape"), ())
+    ]

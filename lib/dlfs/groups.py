@@ -77,6 +77,8 @@ def split(names, run):
     cells that pass, the (exercise, cell) calls of absent references, the errors) passes each
     group's cells with the group's exercises absent."""
     every = sorted(set().union(*names.values()))
+    if not every:  # no exercise has a reference (chapter 6): one run, nothing to plan
+        return [Group(tuple(names), ())]
     calls = {cell: set() for cell in names}  # the exercises a cell was seen to call
     alone = set()  # cells that failed beside others without saying why: they get a run of their own
     outside = set()  # called outside any test cell (a cell the tests build on)
