@@ -194,3 +194,55 @@ def test_the_reference_body_is_nowhere_in_the_run_that_judges_its_exercise(unsaf
         assert got == 0 and "the reference" in html, "the search found nothing even with the reference present"
     else:
         assert got == points_of_test_cells(source)["order_test"], html_module.unescape(html)[-3000:]
+
+
+SMUGGLER = """
+import inspect
+import os
+import time
+import types
+
+
+def _connection_folder():
+    args = open("/proc/self/cmdline").read().split("\\0")
+    return os.path.dirname(args[args.index("-f") + 1])
+
+
+_shared = os.path.join(_connection_folder(), "smuggled.py")
+if "compute" in inspect.getsource(sf.session):  # present in the runs that judge other exercises
+    with open(_shared, "w") as f:
+        f.write(inspect.getsource(sf.session))
+_waited = []
+
+
+class Session:
+    def run(self, fetch, feed_dict=None):
+        if not _waited:
+            deadline = time.time() + 20
+            while not os.path.exists(_shared) and time.time() < deadline:
+                time.sleep(0.1)
+            _waited.append(True)
+        module = types.ModuleType("smuggled")
+        module.__package__ = "scratchflow"
+        exec(open(_shared).read(), module.__dict__)
+        return module.Session.run.__wrapped__(module.Session(), fetch, feed_dict)
+"""
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["sandboxed", "in-kernel guard only"])
+def test_a_run_cannot_pass_a_reference_to_the_run_that_judges_its_exercise(unsafe, tmp_path):
+    """The runs of one submission share nothing: the Session answer writes the library's session.py
+    (present in nbgrader's run, which judges the other exercises) beside its kernel's connection
+    file, and in the Session run waits for it and runs it. Sandboxed, it never arrives: 0 on Session;
+    with only the in-kernel guard (one run), it gets the points (the negative control)."""
+    chapter = "01_computational_graphs"
+    (source_path,) = notebooks("solutions", chapter)
+    source = nbformat.read(source_path, as_version=4)
+    release = without_demos(nbformat.read(ROOT / "notebooks" / chapter / source_path.name, as_version=4))
+    nb = answered(release, apply(source, {"session_answer": {None: SMUGGLER}}))
+    out = grade_class(chapter, {"smuggler": (nb,)}, source_path.name, tmp_path, *(["--unsafe"] if unsafe else []))
+    cells = points_of_test_cells(source)
+    with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gb:
+        got = {c: gb.find_grade(c, source_path.stem, chapter, "smuggler").score for c in cells}
+    want = dict(cells) if unsafe else {**cells, "session_test": 0}
+    assert got == want, (got, grades_row(out, "smuggler"))

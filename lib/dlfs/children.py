@@ -120,7 +120,7 @@ def _notebook_child(path, out_path, folder, environment, kernel_name, cell_timeo
 
         from dlfs import kernels
 
-        config = kernels.config(environment["JUPYTER_RUNTIME_DIR"], environment.get("DLFS_SOCKETS", "kernel"))
+        config = kernels.config(environment["JUPYTER_RUNTIME_DIR"])
         # the kernel (a sandbox, Python, IPython) starts while the notebook is still being made
         km = AsyncKernelManager(kernel_name=kernel_name, config=config)
         run_sync(km.start_kernel)(cwd=folder)

@@ -187,7 +187,7 @@ def _worker(out, args, number):
             "memory_gib": args.memory_gib,
             "cpu_seconds": int(args.timeout) + 5,
         }
-    return runs.Worker(folder, runtime, settings, args.cell_timeout, args.timeout)
+    return runs.Worker(number, folder, runtime, settings, args.cell_timeout, args.timeout)
 
 
 def grade_twice_if_timed_out(course, worker, student):

@@ -9,6 +9,7 @@ told to use `sf.topological_order`) runs once more with only its own exercises a
 """
 
 import itertools
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -36,24 +37,49 @@ class Run:
 
 @dataclass
 class Worker:
-    """One grading slot: its folder, and the sandbox settings of the run (None: --unsafe)."""
+    """One grading slot: its number and folder, and the sandbox settings of nbgrader's run (None:
+    --unsafe). Each other run of a submission gets a uid and a runtime folder of its own, so that no
+    run can leave anything for another: a reference present in one run must not reach the run that
+    judges its exercise (through a file, or the other kernel's sockets)."""
 
+    number: int
     folder: Path
     runtime: Path
     sandbox: dict | None
     cell_timeout: int
     timeout: float
-    sockets: object = field(default_factory=itertools.count)  # the prefixes of its runs' IPC sockets
+    runs: object = field(default_factory=itertools.count)  # numbers the other runs
 
-    def kernelspec(self, absent_names, library_copies):
-        """JUPYTER_PATH with the sandbox's kernel for a run with `absent_names` absent."""
+    def kernelspec(self, absent_names, library_copies, run=None):
+        """JUPYTER_PATH with the sandbox's kernel for a run with `absent_names` absent: nbgrader's
+        (`run` None), or another run's (`run`, a Runtime)."""
         if self.sandbox is None:
             return None
         copy = absent.copy_without(absent_names, library_copies)
-        overlays = [[str(copy), str(place)] for place in absent.locations()]
+        overlays = [[str(copy), str(place)] for place in absent.locations()] if absent_names else []
+        config = {**self.sandbox, "overlays": overlays}
         jupyter = self.folder / "jupyter" / (copy.parent.name if absent_names else "all")
-        sandbox.install_kernelspec(jupyter, {**self.sandbox, "overlays": overlays if absent_names else []})
+        if run is not None:
+            config.update(uid=run.uid, runtime_dir=str(run.folder))
+            jupyter = self.folder / "jupyter" / f"run{run.number}"
+        sandbox.install_kernelspec(jupyter, config)
         return jupyter
+
+    def another_run(self):
+        number = next(self.runs)
+        folder = self.folder / "rt" / str(number)  # short: a socket's path has at most 107 characters
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        # a uid range apart from nbgrader's runs' (1_000_000 + pid * 256 + worker)
+        uid = 1_500_000_000 + (os.getpid() % 100_000) * 2048 + (self.number % 256) * 8 + number % 8
+        return Runtime(number, folder, uid)
+
+
+@dataclass
+class Runtime:
+    number: int
+    folder: Path
+    uid: int
 
 
 @dataclass
@@ -182,11 +208,9 @@ def start(group, worker, library_copies, name):
     folder.mkdir(parents=True)
     for stale in (worker.folder / "runs").glob(f"{name}.*"):
         stale.unlink()
-    jupyter = worker.kernelspec(group.absent, library_copies)
-    env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(worker.runtime))
-    # the runs of one submission go on at once: each its own IPC sockets' prefix, in the runtime
-    # folder the sandbox shares
-    env["DLFS_SOCKETS"] = f"run{next(worker.sockets)}"
+    runtime = worker.another_run()
+    jupyter = worker.kernelspec(group.absent, library_copies, runtime)
+    env = dict(children.env(), JUPYTER_RUNTIME_DIR=str(runtime.folder))
     if jupyter is not None:
         env["JUPYTER_PATH"] = str(jupyter)
     kernel = sandbox.KERNEL_NAME if jupyter is not None else "python3"
