@@ -42,16 +42,15 @@ class WakefulKernelClient(AsyncKernelClient):
     control_channel_class = Type(WakefulChannel)
 
 
-def settings(folder, prefix="kernel"):
-    """KernelManager settings: IPC sockets in `folder` (named `prefix`-N: a short path, since a
-    socket's path has at most 107 characters), and the wakeful client."""
-    return {"transport": "ipc", "ip": str(Path(folder) / prefix), "client_factory": CLIENT}
+def settings(folder):
+    """KernelManager settings: IPC sockets in `folder`, and the wakeful client."""
+    return {"transport": "ipc", "ip": str(Path(folder) / "kernel"), "client_factory": CLIENT}
 
 
-def config(folder, prefix="kernel"):
+def config(folder):
     from traitlets.config import Config
 
-    return Config({"KernelManager": settings(folder, prefix)})
+    return Config({"KernelManager": settings(folder)})
 
 
 def flags(folder):
