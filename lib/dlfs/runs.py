@@ -178,8 +178,9 @@ def more_runs(autograded, planned, worker, library_copies, log, started=None):
     for run in list(runs):
         if len(run.cells) < 2:
             continue
+        named = groups.exercises_of(run.notebook)  # once per run, not once per cell
         for cell in run.cells:
-            own = groups.exercises_of(run.notebook).get(cell, frozenset())
+            own = named.get(cell, frozenset())
             if any(where == cell and name not in own for name, where in run.calls):
                 # it called another exercise's reference, absent here: judged where that one is present
                 alone = groups.Group((cell,), tuple(sorted(own)))
