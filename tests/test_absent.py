@@ -102,3 +102,16 @@ def test_a_chapter_without_references_is_one_run_planned_without_running_the_sol
     assert groups.split({"translate": frozenset(), "tape": frozenset()}, run) == [
         groups.Group(("translate", "tape"), ())
     ]
+
+
+def test_copies_built_at_once_by_several_workers_are_one_whole_copy(tmp_path):
+    """The workers of a run ask for the same copy at the same moment; each gets it, complete."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: absent.copy_without(["add"], tmp_path), range(8)))
+    assert len(set(made)) == 1
+    wanted = sorted(p.name for p in absent.LIBRARY.glob("*.py"))
+    assert sorted(p.name for p in made[0].glob("*.py")) == wanted
+    assert [p.name for p in made[0].parent.parent.iterdir()] == [made[0].parent.name], "a half-built copy was left"
+    assert [p.name for p in made[0].parent.iterdir()] == ["scratchflow"]

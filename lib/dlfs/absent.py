@@ -12,6 +12,7 @@ import compileall
 import hashlib
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import scratchflow
@@ -48,8 +49,10 @@ def copy_without(names, folder, library=LIBRARY):
     package = Path(folder) / digest.hexdigest()[:16] / "scratchflow"
     if package.is_dir():
         return package
-    tmp = package.parent / "scratchflow.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    # Workers of one run (and concurrent runs sharing a cache) may build the same copy at once:
+    # each builds its own, and the first rename wins.
+    package.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="scratchflow.", dir=package.parent)) / "scratchflow"
     shutil.copytree(library, tmp, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in sorted(tmp.glob("*.py")):
         source = path.read_text()
@@ -58,7 +61,12 @@ def copy_without(names, folder, library=LIBRARY):
             path.write_text(stubbed)
     # bytecode of the copy itself (the sandbox cannot write it), so that each kernel does not compile it again
     compileall.compile_dir(tmp, quiet=1, workers=1)
-    tmp.rename(package)
+    try:
+        tmp.rename(package)
+    except OSError:
+        if not package.is_dir():
+            raise
+    shutil.rmtree(tmp.parent, ignore_errors=True)
     return package
 
 
@@ -70,10 +78,7 @@ def without(source, names):
     stubs = [(node, name, shown) for node, name, shown in _marked(tree) if name in names]
     for node, name, shown in sorted(stubs, key=lambda s: -s[0].lineno):
         indent = " " * node.col_offset
-        stub = (
-            f"{indent}def {node.name}(*args, **kwargs):\n"
-            f"{indent}    raise _absent({name!r}, {shown!r})\n"
-        )
+        stub = f"{indent}def {node.name}(*args, **kwargs):\n{indent}    raise _absent({name!r}, {shown!r})\n"
         lines[node.lineno - 1 : node.end_lineno] = [stub]
     if not stubs:
         return source
