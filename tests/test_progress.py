@@ -52,7 +52,7 @@ def test_progress_of_a_learner_half_way(tmp_path):
     (sigmoid,) = [e for e in results if e.chapter.startswith("02") and e.status == "fails"]
     assert "sigmoid" in sigmoid.message and "wrong values" in sigmoid.message
     text = progress.as_text(results)
-    assert text.splitlines()[-1].split() == ["total", "2", "of", "7", "exercises", "pass", "4/11"]
+    assert text.splitlines()[-1].split() == ["total", "2", "of", "7", "tested", "exercises", "pass", "4/11"]
     html = progress.as_html(results)
     assert html.count(progress.COLOURS["passes"]) == 2 and html.count(progress.COLOURS["fails"]) == 1
 
@@ -80,3 +80,53 @@ def test_every_chapter_names_its_exercises_for_the_progress_table():
         ]
         tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
         assert len(headings) >= len(tests), f"{chapter_dir.name}: {len(headings)} exercise headings, {len(tests)} tests"
+
+
+TEST_CELL = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+
+
+def test_a_written_exercise_is_listed_as_graded_by_the_instructor(tmp_path):
+    """Chapter 5's written exercise has no test: it is listed, with its points, as the instructor's."""
+    (source,) = notebooks("notebooks", "05_multi_layer_perceptrons")
+    written = [
+        c
+        for c in nbformat.read(source, as_version=4).cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
+    assert written, "chapter 5 has no written exercise any more: this test names the wrong chapter"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("### Exercise 1 · why the grid (2 points)"),
+        *written,
+        nbformat.v4.new_markdown_cell("### Exercise 2 · a number (1 point)"),
+        nbformat.v4.new_code_cell("assert 1 + 1 == 2", metadata={"nbgrader": TEST_CELL}),
+    ])  # fmt: skip
+    (tmp_path / "07_written").mkdir()
+    nbformat.write(nb, tmp_path / "07_written" / "written.ipynb")
+    results = progress.course_progress(tmp_path, progress_bar=False)
+    assert [(e.name, e.status, e.points) for e in results] == [
+        ("Exercise 1 · why the grid", progress.MANUAL, written[0].metadata["nbgrader"]["points"]),
+        ("Exercise 2 · a number", "passes", 1),
+    ]
+    text = progress.as_text(results)
+    assert re.search(r"Exercise 1 · why the grid\s+\?/2\s+graded by your instructor", text), text
+    assert text.splitlines()[-1].split() == [
+        "total",
+        "1",
+        "of",
+        "1",
+        "tested",
+        "exercises",
+        "pass",
+        "1/3",
+        "(2",
+        "graded",
+        "by",
+        "your",
+        "instructor)",
+    ]
+    assert progress.COLOURS[progress.MANUAL] in progress.as_html(results)
+
+
+def test_the_help_says_the_whole_sentence():
+    done = subprocess.run([PROGRESS, "--help"], env=ENV, capture_output=True, text=True, check=True)
+    assert "whether its visible tests pass now." in " ".join(done.stdout.split())

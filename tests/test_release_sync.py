@@ -51,3 +51,16 @@ def test_stale_release_is_detected(fresh, tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source += "\nedited by hand"
     assert normalised(path) != nb
+
+
+def test_validate_in_a_terminal_in_notebooks_finds_its_config():
+    """A learner's `nbgrader validate` in notebooks/ reads the release's config (no warning)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "validate", "01_computational_graphs/computational_graphs.ipynb"],
+        cwd=ROOT / "notebooks", capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert "NotImplementedError" in done.stdout + done.stderr, "validate did not run the untouched notebook"
+    assert "No nbgrader_config.py" not in done.stdout + done.stderr

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+MANUAL = "graded by your instructor"
 CHAPTER = re.compile(r"^\d\d_")
 # "### Exercise 2 · an L-layer network (3 points)" -> "Exercise 2 · an L-layer network"
 HEADING = re.compile(r"^#+\s*(Exercise\s+\d+[^\n(]*?)\s*(\(|$)", re.M)
@@ -27,12 +28,23 @@ class Exercise:
     chapter: str
     name: str
     points: float
-    status: str  # "passes", "fails" or "not started"
+    status: str  # "passes", "fails", "not started", or MANUAL (a written answer)
     message: str = ""
 
     @property
     def earned(self):
         return self.points if self.status == "passes" else 0
+
+    @property
+    def shown(self):
+        return f"?/{self.points:g}" if self.status == MANUAL else f"{self.earned:g}/{self.points:g}"
+
+
+def total(results):
+    """ "13/20", or "13/20 (2 graded by your instructor)" when a written answer is among them."""
+    earned, points = sum(e.earned for e in results), sum(e.points for e in results)
+    manual = sum(e.points for e in results if e.status == MANUAL)
+    return f"{earned:g}/{points:g}" + (f" ({manual:g} graded by your instructor)" if manual else "")
 
 
 def chapters(folder):
@@ -68,6 +80,9 @@ def chapter_progress(path, timeout=300):
             names = [m.group(1) for m in HEADING.finditer(cell.source)]
             heading = names[-1] if names else heading
         meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and cell.cell_type == "markdown":  # a written answer: no test can say
+            name = (heading or meta["grade_id"]).replace("`", "")
+            exercises.append(Exercise(Path(path).parent.name, name, float(meta.get("points", 0)), MANUAL))
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
             status = "passes"
@@ -90,16 +105,10 @@ def course_progress(folder, progress_bar=True):
 
 def as_text(results):
     rows = [("chapter", "exercise", "points", "state")]
-    rows += [(e.chapter, e.name, f"{e.earned:g}/{e.points:g}", e.status) for e in results]
-    earned, total = sum(e.earned for e in results), sum(e.points for e in results)
-    rows.append(
-        (
-            "total",
-            f"{sum(e.status == 'passes' for e in results)} of {len(results)} exercises pass",
-            f"{earned:g}/{total:g}",
-            "",
-        )
-    )
+    rows += [(e.chapter, e.name, e.shown, e.status) for e in results]
+    tested = [e for e in results if e.status != MANUAL]
+    passing = f"{sum(e.status == 'passes' for e in tested)} of {len(tested)} tested exercises pass"
+    rows.append(("total", passing, total(results), ""))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -107,7 +116,7 @@ def as_text(results):
     return "\n".join(lines)
 
 
-COLOURS = {"passes": "#d4edda", "fails": "#f8d7da", "not started": "#eeeeee"}
+COLOURS = {"passes": "#d4edda", "fails": "#f8d7da", "not started": "#eeeeee", MANUAL: "#fff3cd"}
 
 
 def as_html(results):
@@ -115,13 +124,12 @@ def as_html(results):
 
     body = "".join(
         f'<tr style="background:{COLOURS[e.status]}"><td>{escape(e.chapter)}</td><td>{escape(e.name)}</td>'
-        f"<td>{e.earned:g}/{e.points:g}</td><td>{e.status}</td><td>{escape(e.message)}</td></tr>"
+        f"<td>{e.shown}</td><td>{e.status}</td><td>{escape(e.message)}</td></tr>"
         for e in results
     )
-    earned, total = sum(e.earned for e in results), sum(e.points for e in results)
     return (
         "<table><tr><th>chapter</th><th>exercise</th><th>points</th><th>state</th><th>first error</th></tr>"
-        f"{body}<tr><th colspan=2>total</th><th>{earned:g}/{total:g}</th><th colspan=2></th></tr></table>"
+        f"{body}<tr><th colspan=2>total</th><th>{escape(total(results))}</th><th colspan=2></th></tr></table>"
     )
 
 
@@ -135,7 +143,7 @@ def notebooks_folder(start=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="dlfs-progress", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="dlfs-progress", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("folder", nargs="?", help="the folder of the chapter folders (default: notebooks/ here)")
     args = parser.parse_args(argv)
     folder = (
