@@ -2,6 +2,11 @@
 validate --invert`), and each plausible wrong answer fails its own test, saying what is wrong. All
 without `demo` cells, which no test may depend on; nbval and the browser run every notebook whole.
 
+The wrong answers are run against the *visible* tests, the student version's test cells: a mistake
+that only a hidden test catches would earn "Success!" in Validate and lose its points in grading.
+The hidden tests add inputs, not kinds of mistake; since they run after the visible checks of the
+same cell, a wrong answer the visible checks fail is failed by the full cell too, with that message.
+
 That the solution passes every grade cell is shown without a run of its own: nbval runs it whole
 (every check passes in its kernel), test_trusted_grading grades it without demo cells (full marks),
 and each alternative answer set, which keeps every test cell, passes Validate (test_answers), so no
@@ -14,7 +19,7 @@ import nbformat
 import pytest
 
 from answers import rounds
-from course import CHAPTERS, cell, grade_cells, mutate, notebooks, validate, without_demos
+from course import CHAPTERS, answered, cell, grade_cells, mutate, notebooks, validate, without_demos
 from mutants import MUTANTS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -60,11 +65,13 @@ def test_rounds_hold_every_wrong_answer_once():
 @pytest.mark.parametrize(
     "chapter, number, mutants", chapter_rounds(), ids=[f"{c}:round{n}" for c, n, _ in chapter_rounds()]
 )
-def test_wrong_answers_fail_their_own_tests_and_say_why(chapter, number, mutants, tmp_path):
+def test_wrong_answers_fail_the_visible_tests_and_say_why(chapter, number, mutants, tmp_path):
     (path,) = notebooks("solutions", chapter)
-    nb = without_demos(nbformat.read(path, as_version=4))
+    (release,) = notebooks("notebooks", chapter)
+    source = nbformat.read(path, as_version=4)
     for answer, wrong, _test_id, _says, *region in mutants:
-        nb = mutate(nb, answer, wrong, *region)
+        source = mutate(source, answer, wrong, *region)
+    nb = without_demos(answered(nbformat.read(release, as_version=4), source))
     failed = {f["source"]: ANSI.sub("", f["raw_error"]) for f in validate(nb, tmp_path).get("failed", [])}
     problems, expected = [], set()
     for answer, wrong, test_id, says, *_ in mutants:
