@@ -184,7 +184,7 @@ MUTANTS = {
         ("order_answer", ORDER_WITHOUT_VISITED, "order_test", r"node '\w+' appears more than once"),
         ("order_answer", PREORDER, "order_test", r"comes before its input"),
         ("session_answer", RUN_WITHOUT_MEMORY, "session_test", r"computed the shared node 'h' 2 times"),
-        ("session_answer", RUN_WITH_INPUTS_REVERSED, "session_test", r"in the order of input_nodes: A, then x\): wrong values"),
+        ("session_answer", RUN_WITH_INPUTS_REVERSED, "session_test", r"order of input_nodes: A, then x\): wrong"),
         ("session_answer", "return None", "session_test", r"got None\. Did you forget to `return`"),
     ],
     "02_perceptrons": [
@@ -344,7 +344,7 @@ MUTANTS = {
         ("activations_answer", "return np.abs(a_value)", "activations_test", r"relu\(a\) of .*wrong values", 2),
         ("activations_answer", "return [grad * (1 - output)]", "activations_test", r"tanh: gradient for input 0", 1),
         ("activations_answer", "return [grad]", "activations_test", r"relu: gradient for input 0", 3),
-        ("activations_answer", "return [grad * (inputs[0] >= 0)]", "activations_test", r"exactly 0 .*a > 0, not a >= 0", 3),
+        ("activations_answer", "return [grad * (inputs[0] >= 0)]", "activations_test", r"exactly 0 .*not a >= 0", 3),
         ("mlp_answer", MLP_UNSCALED, "mlp_test", r"the initial W1 \(randn\(fan_in, fan_out\) / sqrt\(fan_in\)"),
         ("mlp_answer", MLP_WITHOUT_BIAS, "mlp_test", r"the output for 5 random inputs .*wrong values"),
         ("mlp_answer", MLP_ACTIVATION_ON_OUTPUT, "mlp_test", r"the last layer softmax\): wrong values"),
