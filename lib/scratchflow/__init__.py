@@ -12,6 +12,7 @@ from . import (  # noqa: F401 (op_gradients and tf1_gradients register gradients
     record,
     tf1_gradients,
     train,
+    yours,
 )
 from .array_ops import argmax, cast, equal, reshape, transpose
 from .draw import draw_graph
@@ -47,6 +48,6 @@ __all__ = [
     "math", "matmul", "multiply", "negative", "nn", "numerical_gradient", "ones", "placeholder", "plot", "progress",
     "random_normal", "random_uniform", "reduce_mean", "reduce_sum", "relu", "reset_default_graph", "reshape",
     "set_random_seed", "sigmoid", "softmax", "square", "subtract", "tanh", "topological_order", "train",
-    "transpose", "uint8", "zeros",
+    "transpose", "uint8", "yours", "zeros",
 ]  # fmt: skip
 __getattr__ = report_missing("sf", __all__)

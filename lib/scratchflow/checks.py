@@ -6,7 +6,7 @@ and the actual value, and which shape or entry differs.
 
 import numpy as np
 
-from . import record
+from . import record, tally
 from .guard import Delegation, evaluation_banned, exercise  # noqa: F401 (test cells use them through sf.checks)
 
 
@@ -39,6 +39,7 @@ def check_close(got, expected, case, rtol=1e-6, atol=1e-9):
             f"expected {expected[where]:.6g}, got {got_arr[where]:.6g}).\n"
             f"expected:\n{_fmt(expected)}\ngot:\n{_fmt(got_arr)}"
         )
+    tally.passed(got_arr, expected)
 
 
 def check(condition, message):
@@ -48,6 +49,7 @@ def check(condition, message):
         return
     if not condition:
         raise AssertionError(message)
+    tally.passed()
 
 
 def _fmt(a):
@@ -106,6 +108,7 @@ def check_topological_order(topological_order, fetch, case):
             f"{case}: nodes {missing} are missing; list every node {fetch.name!r} depends on, "
             "and the fetched node itself."
         )
+    tally.passed()
 
 
 def ancestors(fetch):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import record
+from . import record, tally
 from .checks import shape_in_words
 from .gradients import compute_gradients, gradient_function
 from .graph import Graph
@@ -64,9 +64,12 @@ def check_gradient(build, inputs, gradient=None, eps=1e-6, rtol=1e-5, atol=1e-7,
                 f"the gradient of {type(op).__name__} must return a list with one gradient per input "
                 f"({len(nodes)}), got {analytic!r}"
             )
+        compared = []
         for i, (node, got) in enumerate(zip(nodes, analytic, strict=True)):
             expected = _numerical(lambda: float(np.sum(weights * session.run(op))), node.value, eps)
             _compare(got, expected, f"{type(op).__name__}: gradient for input {i}", rtol, atol)
+            compared.append((np.ravel(got), np.ravel(expected)))
+        tally.passed(*(np.concatenate(side) for side in zip(*compared, strict=True)))
 
 
 @reference("compute_gradients", "the numerical gradients of sf.gradcheck", in_kernel=False)

@@ -17,9 +17,15 @@ backpropagation test itself uses) only says what that copy leaves out.
 import functools
 import os
 
-from .cells import after_this_cell
+from . import tally
+from .cells import after_this_cell, namespace
 
 _open = set()  # the exercises being checked
+# Filled by `scratchflow.yours.used` while a demonstration runs the learner's passing answers:
+_stand_ins = {}  # exercise -> call(reference, args, kwargs): (learner's function, its keywords), or None
+_watched = set()  # exercises whose calls are noted in _ran, as (exercise, ran the learner's answer)
+_ran = set()
+_inside = set()  # stand-ins running now: a nested call of the same reference is the reference's
 _START = os.getcwd()  # the kernel's folder: where a graded run notes calls of absent references
 ABSENT_LOG = ".dlfs-absent.log"
 
@@ -44,12 +50,28 @@ def reference(name, spelling=None, in_kernel=True):
                     f"the exercise on {name} asks you to write it yourself; your answer calls the "
                     f"reference {shown}. Use NumPy (and, where the exercise says so, other parts of sf)."
                 )
+            if name in _watched:
+                return _substituted(name, function, args, kwargs)
             return function(*args, **kwargs)
 
         answer.reference_of, answer.spelling = name, shown
         return answer
 
     return mark
+
+
+def _substituted(name, function, args, kwargs):
+    stand_in = _stand_ins.get(name) if name not in _inside else None
+    call = stand_in(function, args, kwargs) if stand_in else None
+    _ran.add((name, call is not None))
+    if call is None:
+        return function(*args, **kwargs)
+    own, own_kwargs = call
+    _inside.add(name)
+    try:
+        return own(*args, **own_kwargs)
+    finally:
+        _inside.discard(name)
 
 
 def absent(name, shown):
@@ -71,12 +93,28 @@ def absent(name, shown):
 
 class exercise:
     """`exercise("add", ...)`: the named references refuse the learner's code until the cell ends
-    (in IPython), or until the `with` block ends."""
+    (in IPython), or until the `with` block ends. A cell that ends without an error says so in one
+    line, and registers the answers it checked (`scratchflow.yours`) for the chapter's
+    demonstrations; not while grading, where the checks only record."""
 
     def __init__(self, *names):
+        from . import record
+
         self.names = names
         _open.update(names)
+        tally.start()
         after_this_cell(self.close)
+        if not record.active():
+            after_this_cell(self.report, only_if_it_succeeds=True)
+
+    def report(self):
+        from . import yours
+
+        print(tally.line(self.names))
+        found = namespace()
+        for name in self.names:
+            if callable(found.get(name)):
+                yours.passed(name, found[name])
 
     def close(self):
         for name in self.names:

@@ -7,6 +7,7 @@ import numpy as np
 
 from .gradient_nodes import gradients
 from .gradients import compute_gradients
+from .guard import reference
 from .nodes import Node, Operation, Variable
 from .order import topological_order
 
@@ -40,20 +41,37 @@ class Optimizer:
             raise ValueError("apply_gradients: no gradients given (every gradient is None)")
         return _Apply(self, pairs)
 
-    def apply(self, var, grad):
-        if grad.shape != var.value.shape:
-            raise ValueError(f"the gradient of {var!r} has shape {grad.shape}, but the variable has {var.value.shape}")
-        self.update(var, grad)
+    def apply(self, grads, variables):
+        """Move each of `variables` by its gradient in `grads` ({variable: array})."""
+        for var in variables:
+            if grads[var].shape != var.value.shape:
+                raise ValueError(
+                    f"the gradient of {var!r} has shape {grads[var].shape}, but the variable has {var.value.shape}"
+                )
+        self.step(grads, variables)
+
+    def step(self, grads, variables):
+        for var in variables:
+            self.update(var, grads[var])
 
     def update(self, var, grad):
         raise NotImplementedError
 
 
+@reference("gradient_descent_step", "sf.train.GradientDescentOptimizer's step")
+def gradient_descent_step(grads, variables, learning_rate):
+    for var in variables:
+        var.value -= learning_rate * grads[var]  # in place: no new array per step
+
+
 class GradientDescentOptimizer(Optimizer):
     """w ← w − η ∇w."""
 
+    def step(self, grads, variables):
+        gradient_descent_step(grads, variables, self.learning_rate)
+
     def update(self, var, grad):
-        var.value -= self.learning_rate * grad  # in place: no new array per step
+        self.step({var: grad}, [var])
 
 
 class MomentumOptimizer(Optimizer):
@@ -98,10 +116,7 @@ class _Minimize(Operation):
 
     def compute_in_run(self, values):
         grads = compute_gradients(self.input_nodes[0], values)
-        for var in self.variables:
-            grad = grads.get(var)
-            if grad is not None:
-                self.optimizer.apply(var, grad)
+        self.optimizer.apply(grads, [var for var in self.variables if grads.get(var) is not None])
         return None
 
 
@@ -113,8 +128,8 @@ class _Apply(Operation):
         self.optimizer, self.pairs = optimizer, pairs
 
     def compute_in_run(self, values):
-        for g, var in self.pairs:
-            self.optimizer.apply(var, np.asarray(values[g], dtype=np.float64))
+        grads = {var: np.asarray(values[g], dtype=np.float64) for g, var in self.pairs}
+        self.optimizer.apply(grads, [var for _, var in self.pairs])
         return None
 
 

@@ -1,0 +1,181 @@
+"""Your code runs the course (scratchflow.yours): a passing test cell says so in one line and
+registers the answers it checked; a demonstration inside `sf.yours.used(...)` runs them in place of
+the library's references and says whose code ran; a failing or unanswered exercise leaves the
+reference running; grading registers nothing."""
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+import scratchflow as sf
+from course import mutate, notebooks
+from dlfs import kernels
+
+
+@pytest.fixture(autouse=True)
+def nothing_registered():
+    sf.yours.forget()
+    yield
+    sf.yours.forget()
+
+
+def tiny_training(steps=3):
+    with sf.Graph().as_default():
+        x, c = sf.placeholder(), sf.placeholder()
+        W = sf.Variable(np.random.default_rng(0).normal(size=(2, 2)))
+        p = sf.softmax(sf.matmul(x, W))
+        J = sf.negative(sf.reduce_sum(sf.multiply(c, sf.log(p))))
+        step = sf.train.GradientDescentOptimizer(0.1).minimize(J)
+        X, C = sf.datasets.two_clouds()
+        return sf.train.fit(sf.Session(), step, J, {x: X, c: C}, steps, progress=False)
+
+
+def test_a_registered_answer_runs_in_place_of_the_reference_and_the_line_says_so(capsys):
+    calls = []
+
+    def matmul_gradient(op, grad, inputs, output):
+        calls.append(1)
+        a, b = inputs
+        return [grad @ b.T, a.T @ grad]
+
+    reference = tiny_training()
+    sf.yours.passed("matmul_gradient", matmul_gradient)
+    with sf.yours.used("matmul_gradient", "compute_gradients", "log_gradient", says="trained"):
+        ours = tiny_training()
+    line = capsys.readouterr().out.strip()
+    assert len(calls) == 3, "the learner's gradient did not run at every step"
+    np.testing.assert_allclose(ours, reference, rtol=1e-12)
+    assert (
+        line
+        == "trained with your matmul_gradient; reference: compute_gradients, log_gradient (yours does not pass yet)"
+    )
+    tiny_training()
+    assert len(calls) == 3, "outside the block the learner's answer still ran"
+
+
+def test_a_wrong_registered_answer_changes_the_training(capsys):
+    """Negative control: the training really is the learner's code, mistakes included."""
+    sf.yours.passed(
+        "matmul_gradient", lambda op, grad, inputs, output: [np.zeros_like(inputs[0]), np.zeros_like(inputs[1])]
+    )
+    with sf.yours.used("matmul_gradient"):
+        frozen = tiny_training(steps=5)
+    assert np.allclose(frozen, frozen[0]), "a zero gradient should leave the loss where it started"
+    assert not np.allclose(tiny_training(steps=5), frozen)
+
+
+def test_an_answer_that_cannot_take_the_call_leaves_the_reference(capsys):
+    sf.yours.passed("train_epochs", lambda session, step: None)  # not the reference's parameters
+    sf.yours.passed("minibatches", lambda n, batch_size, rng: [np.arange(n)])
+    with sf.yours.used("train_epochs", "minibatches"):
+        batches = sf.train.minibatches(10, 4, np.random.default_rng(0))
+        with sf.Graph().as_default():
+            x, c = sf.placeholder(), sf.placeholder()
+            J = sf.reduce_sum(sf.multiply(sf.Variable(1.0), x))
+            step = sf.train.GradientDescentOptimizer(0.1).minimize(J)
+            history = sf.train.train_epochs(
+                sf.Session(), step, J, x, c, np.ones(4), np.ones(4), 2, lambda: [np.arange(4)], progress=True
+            )
+    assert [list(b) for b in batches] == [list(range(10))], "the registered minibatches did not run"
+    assert len(history) == 2
+    assert (
+        capsys.readouterr().out.strip()
+        == "ran with your minibatches; reference: train_epochs (yours does not pass yet)"
+    )
+
+
+def test_an_answer_calling_its_own_reference_does_not_recurse(capsys):
+    sf.yours.passed("minibatches", lambda n, batch_size, rng: sf.train.minibatches(n, batch_size, rng))
+    with sf.yours.used("minibatches"):
+        assert len(sf.train.minibatches(10, 5, np.random.default_rng(0))) == 2
+
+
+def run(cells, tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    where = {"metadata": {"path": str(tmp_path)}}  # the kernel's folder: the graded cell writes its records there
+    client = NotebookClient(
+        nb, config=kernels.config(tmp_path), timeout=300, allow_errors=True, kernel_name="python3", resources=where
+    )
+    client.execute()
+    return ["".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") for c in nb.cells]
+
+
+def test_a_passing_test_cell_says_what_passed_and_registers_it_a_failing_one_neither(tmp_path):
+    out = run(
+        [
+            "import numpy as np\nimport scratchflow as sf\n"
+            "def minibatches(n, batch_size, rng):\n    return [np.arange(n)]\n"
+            "def train_epochs(*args):\n    return None",
+            'sf.checks.exercise("minibatches")\n'
+            'sf.checks.check_close([1.0, 2.0], [1.0, 2.0 + 2e-9], "two numbers")\n'
+            'sf.checks.check(True, "a fact")',
+            'sf.checks.exercise("train_epochs")\nsf.checks.check(False, "train_epochs returned None")',
+            "print(sorted(sf.yours.registered()))",
+            'sf.record.start("graded")\nsf.checks.exercise("train_epochs")\nsf.checks.check(True, "recorded")',
+            "print(sorted(sf.yours.registered()))",
+        ],
+        tmp_path,
+    )
+    assert re.fullmatch(r"✓ minibatches: 2 checks passed \(largest relative error 1e-09\)\n", out[1]), out[1]
+    assert "✓" not in out[2]
+    assert out[3].strip() == "['minibatches']"
+    assert "✓" not in out[4], "a graded run (recording) printed a verdict it cannot know"
+    assert out[5].strip() == "['minibatches']", "a graded run registered an answer"
+    assert (tmp_path / sf.record.RECORDS).exists()
+
+
+def chapter_4(tmp_path, *mutation):
+    (path,) = notebooks("solutions", "04_gradient_descent_backpropagation")
+    nb = nbformat.read(path, as_version=4)
+    if mutation:
+        nb = mutate(nb, *mutation)
+    training = next(i for i, c in enumerate(nb.cells) if "sf.yours.used(*YOURS" in c.source)
+    nb.cells = nb.cells[: training + 1]
+    NotebookClient(nb, config=kernels.config(tmp_path), timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    return "".join(o.get("text", "") for o in nb.cells[training].outputs if o.output_type == "stream")
+
+
+def test_chapter_4_trains_with_the_learners_code(tmp_path):
+    said = chapter_4(tmp_path)
+    assert "accuracy after training: 100%" in said, said
+    line = next(line for line in said.splitlines() if line.startswith("trained with"))
+    for name in ["compute_gradients", "gradient_descent_step", "matmul_gradient", "softmax_gradient", "add_gradient"]:
+        assert name in line.split(";")[0], f"{name} is not named as the learner's in: {line}"
+    assert "reference" not in line
+
+
+def test_chapter_4_falls_back_to_the_reference_for_an_answer_that_fails(tmp_path):
+    said = chapter_4(tmp_path, "matmul_grad_answer", "a, b = inputs\nreturn [grad @ b.T, grad.T @ a]")
+    assert "accuracy after training: 100%" in said, said
+    assert re.search(
+        r"trained with your compute_gradients.*; reference: matmul_gradient \(yours does not pass yet\)", said
+    ), said
+
+
+def test_every_chapter_that_trains_names_only_its_own_exercises():
+    """The names a demonstration offers are exercises of its own chapter, each with a reference
+    mark (else the line would name an exercise the chapter cannot run)."""
+    from dlfs import absent
+
+    marks = absent.marks()
+    for chapter in ("04_gradient_descent_backpropagation", "05_multi_layer_perceptrons"):
+        (path,) = notebooks("solutions", chapter)
+        nb = nbformat.read(path, as_version=4)
+        (setup,) = [c for c in nb.cells if c.source.lstrip().startswith("YOURS = [") or "\nYOURS = [" in c.source]
+        names = eval(re.search(r"YOURS = (\[.*?\])", setup.source, re.S).group(1))  # noqa: S307 (our own notebook)
+        answers = {
+            n
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution")
+            for n in re.findall(r"^(?:def|class) (\w+)", c.source, re.M)
+        }
+        assert set(names) <= answers, (
+            f"{chapter}: YOURS names {sorted(set(names) - answers)}, not answers of this chapter"
+        )
+        assert all(marks.get(n) for n in names), (
+            f"{chapter}: no @reference for {[n for n in names if not marks.get(n)]}"
+        )
