@@ -12,6 +12,34 @@ a set is one notebook.
 
 SF_GRADIENT = "return sf.gradient_function(op)(op, grad, inputs, output)"
 
+# The engine's backward pass asked for the two-layer gradients, from values computed in NumPy
+# (the engine's forward pass cannot run while the answer does).
+ENGINE_BACKWARD = """
+H = 1 / (1 + np.exp(-(X @ W1 + b1)))
+Z2 = H @ W2 + b2
+E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+P = E / E.sum(axis=1, keepdims=True)
+with sf.Graph().as_default():
+    x, c = sf.placeholder(), sf.placeholder()
+    V1, c1, V2, c2 = (sf.Variable(v) for v in (W1, b1, W2, b2))
+    z1 = sf.add(sf.matmul(x, V1), c1)
+    h = sf.sigmoid(z1)
+    z2 = sf.add(sf.matmul(h, V2), c2)
+    p = sf.softmax(z2)
+    J = sf.negative(sf.reduce_sum(sf.multiply(c, sf.log(p))))
+    values = {x: X, c: C, V1: W1, c1: b1, V2: W2, c2: b2, z1: X @ W1 + b1, h: H, z2: Z2, p: P}
+    for node in sf.topological_order(J):
+        if node not in values:
+            values[node] = None
+    m = J.input_nodes[0]
+    values[m.input_nodes[0]] = C * np.log(P)
+    values[m] = np.sum(C * np.log(P))
+    values[J] = -values[m]
+    values[m.input_nodes[0].input_nodes[1]] = np.log(P)
+    grads = sf.compute_gradients(J, values)
+return grads[V1], grads[c1], grads[V2], grads[c2]
+"""
+
 DELEGATIONS = {
     "01_computational_graphs": [
         {
@@ -61,12 +89,14 @@ DELEGATIONS = {
             "matmul_grad_answer": {0: SF_GRADIENT},
             "reduce_sum_grad_answer": {0: SF_GRADIENT},
             "backprop_answer": {0: "return sf.compute_gradients(loss, values)"},
+            "fused_answer": {0: "return sf.nn.softmax_cross_entropy_with_logits.compute(self, logits, labels)"},
         },
         {
             "elementwise_grad_answer": {1: "return sf.op_gradients._log_gradient(op, grad, inputs, output)"},
             "activation_grad_answer": {1: SF_GRADIENT},
             "add_grad_answer": {1: SF_GRADIENT},
             "backprop_answer": {None: "compute_gradients = sf.compute_gradients"},
+            "fused_answer": {1: "return sf.op_gradients._softmax_cross_entropy_gradient(op, grad, inputs, output)"},
         },
         {"elementwise_grad_answer": {2: SF_GRADIENT}},
     ],
@@ -74,6 +104,7 @@ DELEGATIONS = {
         {
             "activations_answer": {0: "return sf.tanh.compute(self, a_value)"},
             "mlp_answer": {0: "return sf.layers.mlp(x, sizes, activation, seed=seed)"},
+            "backward_answer": {0: ENGINE_BACKWARD},
         },
         {
             "activations_answer": {1: SF_GRADIENT},
@@ -395,6 +426,13 @@ return grads
 """
             },
             "step_answer": {0: "for var in variables:\n    var.value = var.value - learning_rate * grads[var]"},
+            "fused_answer": {
+                0: "total = np.logaddexp.reduce(logits, axis=-1)\n"
+                "return total * labels.sum(axis=-1) - np.sum(labels * logits, axis=-1)",
+                1: "logits, labels = inputs\n"
+                "p = np.exp(logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True))\n"
+                "return [grad.reshape(-1, 1) * p - grad.reshape(-1, 1) * labels, np.zeros_like(labels)]",
+            },
         },
         {
             "elementwise_grad_answer": {
@@ -438,6 +476,18 @@ return dict(grads)
         },
     ],
     "05_multi_layer_perceptrons": [
+        {
+            "backward_answer": {
+                0: """
+H = 1 / (1 + np.exp(-np.add(X @ W1, b1)))
+scores = H @ W2 + b2
+P = np.exp(scores - np.logaddexp.reduce(scores, axis=1, keepdims=True))
+delta2 = P - C
+delta1 = np.einsum("nk,jk->nj", delta2, W2) * H * (1 - H)
+return np.einsum("ni,nj->ij", X, delta1), delta1.sum(0), np.einsum("nj,nk->jk", H, delta2), delta2.sum(0)
+"""
+            },
+        },
         {
             "activations_answer": {
                 0: "return 2 / (1 + np.exp(-2 * a_value)) - 1",
@@ -629,6 +679,20 @@ REFERENCE_CALLS = {
             {"attributes": "return [sf.op_gradients.unbroadcast.__wrapped__(grad, np.shape(x)) for x in inputs]"},
         ),
         ("backprop_answer", 0, "sf.compute_gradients", "loss, values", None),
+        (
+            "fused_answer",
+            0,
+            "sf.nn.softmax_cross_entropy_with_logits.compute",
+            "self, logits, labels",
+            "sf2.nn.softmax_cross_entropy_with_logits.compute(self, logits, labels)",
+        ),
+        (
+            "fused_answer",
+            1,
+            "sf.op_gradients._softmax_cross_entropy_gradient",
+            "op, grad, inputs, output",
+            "sf2.op_gradients._softmax_cross_entropy_gradient(op, grad, inputs, output)",
+        ),
     ],
     "05_multi_layer_perceptrons": [
         ("activations_answer", 0, "sf.tanh.compute", "self, a_value", "sf2.tanh.compute(self, a_value)"),

@@ -159,6 +159,23 @@ TAPE_WRONG_SIGN = TAPE_STEP.replace("assign_sub", "assign_add")
 TAPE_LOSS_AFTER = TAPE_STEP.replace("return loss", "return loss_fn()")
 TAPE_NO_RATE = TAPE_STEP.replace("learning_rate * gradient", "gradient")
 
+
+def two_layers(dZ2="P - C", db2="dZ2.sum(axis=0)", dZ1="(dZ2 @ W2.T) * H * (1 - H)", dW1="X.T @ dZ1"):
+    """Chapter 5's two-layer backward pass with one step changed."""
+    return f"""
+Z1 = X @ W1 + b1
+H = 1 / (1 + np.exp(-Z1))
+Z2 = H @ W2 + b2
+E = np.exp(Z2 - Z2.max(axis=1, keepdims=True))
+P = E / E.sum(axis=1, keepdims=True)
+dZ2 = {dZ2}
+dW2, db2 = H.T @ dZ2, {db2}
+dZ1 = {dZ1}
+dW1, db1 = {dW1}, dZ1.sum(axis=0)
+return dW1, db1, dW2, db2
+"""
+
+
 MUTANTS = {
     "01_computational_graphs": [
         ("add_answer", "return x_value - y_value", "add_test", r"wrong values.*expected 11, got -9"),
@@ -339,8 +356,44 @@ MUTANTS = {
             "step_test",
             r"learning rate 0.1.*wrong values",
         ),
+        (  # the chain of separate ops in one: log 0 for scores far apart
+            "fused_answer",
+            "return -np.sum(labels * np.log(np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)), axis=-1)",
+            "fused_test",
+            r"hundreds apart.*must stay finite.*wrong values",
+            0,
+        ),
+        (  # one number for the whole batch
+            "fused_answer",
+            "shifted = logits - logits.max()\nreturn -np.sum(labels * (shifted - np.log(np.exp(shifted).sum())))",
+            "fused_test",
+            r"one loss per row\): expected an array of shape \(4,\), got shape \(\)",
+            0,
+        ),
+        (  # P − C without the incoming gradient
+            "fused_answer",
+            "logits, labels = inputs\np = np.exp(logits - logits.max(axis=-1, keepdims=True))\n"
+            "return [p / p.sum(axis=-1, keepdims=True) - labels, None]",
+            "fused_test",
+            r"softmax_cross_entropy: gradient for input 0",
+            1,
+        ),
     ],
     "05_multi_layer_perceptrons": [
+        ("backward_answer", two_layers(dZ2="P"), "backward_test", r"XOR table: dW2 \(H\^T \(P - C\)\): wrong values"),
+        (
+            "backward_answer",
+            two_layers(db2="dZ2"),
+            "backward_test",
+            r"db2 \(P - C summed over the rows.*shape \(2,\), got shape \(4, 2\)",
+        ),
+        (
+            "backward_answer",
+            two_layers(dZ1="dZ2 @ W2.T"),
+            "backward_test",
+            r"dW1 \(X\^T .*sigmoid's derivative.*wrong values",
+        ),
+        ("backward_answer", two_layers(dW1="dZ1.T @ X"), "backward_test", r"dW1 .*shape \(2, 3\), got shape \(3, 2\)"),
         ("activations_answer", "return np.abs(a_value)", "activations_test", r"relu\(a\) of .*wrong values", 2),
         ("activations_answer", "return [grad * (1 - output)]", "activations_test", r"tanh: gradient for input 0", 1),
         ("activations_answer", "return [grad]", "activations_test", r"relu: gradient for input 0", 3),

@@ -24,7 +24,8 @@ def run_with(copy, code):
 
 def test_every_exercise_of_the_course_has_a_marked_reference():
     marks = absent.marks()
-    for name in ["add", "matmul", "topological_order", "Session", "compute_gradients", "sum_to_shape", "relu"]:
+    names = ["add", "matmul", "topological_order", "Session", "compute_gradients", "sum_to_shape", "relu"]
+    for name in names + ["gradient_descent_step", "softmax_cross_entropy", "softmax_cross_entropy_gradient"]:
         assert marks.get(name), f"no @reference({name!r}) in scratchflow"
 
 

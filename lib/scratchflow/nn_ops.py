@@ -39,3 +39,23 @@ class relu(Operation):
     @reference("relu")
     def compute(self, a):
         return np.maximum(a, 0.0)
+
+
+class softmax_cross_entropy_with_logits(Operation):
+    """TF1's `tf.nn.softmax_cross_entropy_with_logits(labels=C, logits=Z)`: for each row,
+    −Σ_k c_k log softmax(z)_k, the cross-entropy of the softmax of the scores z, in one op.
+
+    Computed as Σ_k c_k (logsumexp(z) − z_k), with logsumexp(z) = m + log Σ_k e^(z_k − m) and
+    m = max_k z_k: it stays finite where softmax followed by log gives log 0 = −inf. Its inputs
+    are (logits, labels), in that order."""
+
+    def __init__(self, labels=None, logits=None, name=None):
+        if labels is None or logits is None:
+            raise TypeError("softmax_cross_entropy_with_logits needs both labels= and logits=")
+        super().__init__(logits, labels, name=name)
+
+    @reference("softmax_cross_entropy", "sf.nn.softmax_cross_entropy_with_logits")
+    def compute(self, logits, labels):
+        m = logits.max(axis=-1, keepdims=True)
+        log_sum = m + np.log(np.exp(logits - m).sum(axis=-1, keepdims=True))
+        return np.sum(labels * (log_sum - logits), axis=-1)

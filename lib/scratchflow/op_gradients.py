@@ -95,3 +95,14 @@ def _tanh_gradient(op, grad, inputs, output):
 @reference("relu_gradient", "the registered gradient of relu (sf.gradient_function)")
 def _relu_gradient(op, grad, inputs, output):
     return [grad * (inputs[0] > 0)]  # 0 for a < 0 (and, by convention, at a = 0)
+
+
+@RegisterGradient("softmax_cross_entropy_with_logits")
+@reference("softmax_cross_entropy_gradient", "the registered gradient of sf.nn.softmax_cross_entropy_with_logits")
+def _softmax_cross_entropy_gradient(op, grad, inputs, output):
+    # ∂J/∂z = G (softmax(z) − c) for rows of c that sum to 1; the labels get ∂J/∂c = −G log softmax(z).
+    logits, labels = inputs
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    g = np.expand_dims(grad, -1)
+    return [g * (np.exp(log_p) * labels.sum(axis=-1, keepdims=True) - labels), -g * log_p]
