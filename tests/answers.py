@@ -90,6 +90,7 @@ DELEGATIONS = {
             "reduce_sum_grad_answer": {0: SF_GRADIENT},
             "backprop_answer": {0: "return sf.compute_gradients(loss, values)"},
             "fused_answer": {0: "return sf.nn.softmax_cross_entropy_with_logits.compute(self, logits, labels)"},
+            "step_answer": {0: "sf.optimizers.gradient_descent_step(grads, variables, learning_rate)"},
         },
         {
             "elementwise_grad_answer": {1: "return sf.op_gradients._log_gradient(op, grad, inputs, output)"},
@@ -97,6 +98,7 @@ DELEGATIONS = {
             "add_grad_answer": {1: SF_GRADIENT},
             "backprop_answer": {None: "compute_gradients = sf.compute_gradients"},
             "fused_answer": {1: "return sf.op_gradients._softmax_cross_entropy_gradient(op, grad, inputs, output)"},
+            "step_answer": {0: "sf.train.GradientDescentOptimizer(learning_rate).step(grads, variables)"},
         },
         {"elementwise_grad_answer": {2: SF_GRADIENT}},
     ],
@@ -473,6 +475,15 @@ return dict(grads)
             "step_answer": {
                 0: "for var in variables:\n    np.subtract(var.value, learning_rate * grads[var], out=var.value)"
             },
+            "fused_answer": {
+                0: "top = np.max(logits, axis=-1)\n"
+                "lse = top + np.log(np.sum(np.exp(logits - top[..., None]), axis=-1))\n"
+                "return np.einsum('...k,...k->...', labels, lse[..., None] - logits)",
+                1: "logits, labels = inputs\n"
+                "e = np.exp(logits - np.max(logits, axis=-1, keepdims=True))\n"
+                "softmax = e / np.sum(e, axis=-1, keepdims=True)\n"
+                "return [(softmax - labels) * grad[..., np.newaxis], None]",
+            },
         },
     ],
     "05_multi_layer_perceptrons": [
@@ -485,6 +496,22 @@ P = np.exp(scores - np.logaddexp.reduce(scores, axis=1, keepdims=True))
 delta2 = P - C
 delta1 = np.einsum("nk,jk->nj", delta2, W2) * H * (1 - H)
 return np.einsum("ni,nj->ij", X, delta1), delta1.sum(0), np.einsum("nj,nk->jk", H, delta2), delta2.sum(0)
+"""
+            },
+        },
+        {
+            "backward_answer": {
+                0: """
+forward = {"X": X}
+forward["H"] = 1 / (1 + np.exp(-(X @ W1 + b1[np.newaxis, :])))
+z = forward["H"] @ W2 + b2
+z = z - z.max(axis=1, keepdims=True)
+P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+g = {"Z2": P - C}
+g["W2"], g["b2"] = np.dot(forward["H"].T, g["Z2"]), np.sum(g["Z2"], axis=0)
+g["Z1"] = np.dot(g["Z2"], W2.T) * forward["H"] * (1.0 - forward["H"])
+g["W1"], g["b1"] = np.dot(X.T, g["Z1"]), np.sum(g["Z1"], axis=0)
+return tuple(g[k] for k in ("W1", "b1", "W2", "b2"))
 """
             },
         },
