@@ -103,7 +103,7 @@ def run(cells, tmp_path):
     return ["".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") for c in nb.cells]
 
 
-def test_a_passing_test_cell_says_what_passed_and_registers_it_a_failing_one_neither(tmp_path):
+def test_a_passing_test_cell_says_what_passed_and_registers_it_a_failing_one_unregisters_it(tmp_path):
     out = run(
         [
             "import numpy as np\nimport scratchflow as sf\n"
@@ -116,6 +116,8 @@ def test_a_passing_test_cell_says_what_passed_and_registers_it_a_failing_one_nei
             "print(sorted(sf.yours.registered()))",
             'sf.record.start("graded")\nsf.checks.exercise("train_epochs")\nsf.checks.check(True, "recorded")',
             "print(sorted(sf.yours.registered()))",
+            'sf.checks.exercise("minibatches")\nsf.checks.check(False, "minibatches broke since")',
+            "print(sorted(sf.yours.registered()))",
         ],
         tmp_path,
     )
@@ -124,6 +126,7 @@ def test_a_passing_test_cell_says_what_passed_and_registers_it_a_failing_one_nei
     assert out[3].strip() == "['minibatches']"
     assert "✓" not in out[4], "a graded run (recording) printed a verdict it cannot know"
     assert out[5].strip() == "['minibatches']", "a graded run registered an answer"
+    assert out[7].strip() == "[]", "an answer whose test cell fails now still runs the chapter"
     assert (tmp_path / sf.record.RECORDS).exists()
 
 

@@ -9,16 +9,18 @@ def _shell():
     return module.get_ipython() if module is not None else None
 
 
-def after_this_cell(callback, only_if_it_succeeds=False):
-    """Call `callback()` once, when the running IPython cell ends (with `only_if_it_succeeds`, only
-    if it raised nothing); outside IPython, never."""
+def after_this_cell(callback, told_success=False):
+    """Call `callback()` once, when the running IPython cell ends (with `told_success`, as
+    `callback(succeeded)`: whether the cell raised nothing); outside IPython, never."""
     shell = _shell()
     if shell is None:
         return
 
     def once(result=None, *_args):
         shell.events.unregister("post_run_cell", once)
-        if not only_if_it_succeeds or (result is not None and result.success):
+        if told_success:
+            callback(result is not None and result.success)
+        else:
             callback()
 
     shell.events.register("post_run_cell", once)

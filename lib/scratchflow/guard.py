@@ -95,7 +95,8 @@ class exercise:
     """`exercise("add", ...)`: the named references refuse the learner's code until the cell ends
     (in IPython), or until the `with` block ends. A cell that ends without an error says so in one
     line, and registers the answers it checked (`scratchflow.yours`) for the chapter's
-    demonstrations; not while grading, where the checks only record."""
+    demonstrations; a cell that fails unregisters them. Not while grading, where the checks only
+    record."""
 
     def __init__(self, *names):
         from . import record
@@ -105,13 +106,17 @@ class exercise:
         tally.start()
         after_this_cell(self.close)
         if not record.active():
-            after_this_cell(self.report, only_if_it_succeeds=True)
+            after_this_cell(self.report, told_success=True)
 
-    def report(self):
+    def report(self, succeeded):
         from . import yours
 
         found = namespace()
         answers = [name for name in self.names if callable(found.get(name))]
+        if not succeeded:  # an answer that no longer passes no longer runs the chapter
+            for name in answers:
+                yours.forget(name)
+            return
         print(tally.line(answers or self.names))  # the learner's answers, not every reference closed
         for name in answers:
             yours.passed(name, found[name])
