@@ -1,5 +1,6 @@
 """nbgrader settings for the learner's Validate button (read through JUPYTER_CONFIG_PATH, which
-binder/start sets; on Binder the server's folder has no nbgrader_config.py of its own)."""
+binder/start sets), and for `nbgrader validate` in a terminal: the release copies this file to
+notebooks/nbgrader_config.py."""
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
