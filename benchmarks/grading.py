@@ -13,8 +13,10 @@ nbgrader's autograde and in the judging, the submissions graded twice, and the f
 import argparse
 import copy
 import datetime
+import os
 import re
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -46,6 +48,10 @@ CHAPTERS = {
     ),
 }
 CHAPTER, NAME, MISTAKE = CHAPTERS["01"][0], CHAPTERS["01"][1], CHAPTERS["01"][2:]
+
+
+def _sockets(folder, names):
+    return [n for n in names if stat.S_ISSOCK(os.lstat(os.path.join(folder, n)).st_mode)]
 
 
 def hostile():
@@ -126,7 +132,7 @@ def main():
             runs[jobs] = len([p for p in Path(f"{tmp}/out{jobs}/expected").glob("*.json") if "-" not in p.name])
             breakdowns[jobs] = breakdown(Path(f"{tmp}/out{jobs}"))
         if args.keep:
-            shutil.copytree(tmp, args.keep)
+            shutil.copytree(tmp, args.keep, ignore=_sockets)  # kernels' IPC sockets cannot be copied
     print(
         f"{args.students} submissions of {CHAPTER}; a correct notebook runs in {own:.2f} s as handed out and "
         f"{own_graded:.2f} s as graded (with its hidden tests), nbclient, no sandbox"
