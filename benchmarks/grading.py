@@ -15,6 +15,7 @@ import copy
 import datetime
 import os
 import re
+import resource
 import shutil
 import stat
 import statistics
@@ -48,6 +49,12 @@ CHAPTERS = {
     ),
 }
 CHAPTER, NAME, MISTAKE = CHAPTERS["01"][0], CHAPTERS["01"][1], CHAPTERS["01"][2:]
+
+
+def _children_cpu():
+    """CPU seconds of the finished children and their descendants (dlfs-grade, its kernels)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _sockets(folder, names):
@@ -112,9 +119,9 @@ def main():
             (submissions / f"s{i:03d}-{kind}").mkdir(parents=True)
             nbformat.write(nb, submissions / f"s{i:03d}-{kind}" / NAME)
         own, own_graded = own_execution_time(correct), own_execution_time(graded)
-        rows, runs, breakdowns = {}, {}, {}
+        rows, cpu, runs, breakdowns = {}, {}, {}, {}
         for jobs in (1, 2):
-            start = time.perf_counter()
+            start, used = time.perf_counter(), _children_cpu()
             subprocess.run(
                 [
                     str(Path(sys.executable).parent / "dlfs-grade"),
@@ -128,7 +135,7 @@ def main():
                 check=True,
                 capture_output=True,
             )
-            rows[jobs] = time.perf_counter() - start
+            rows[jobs], cpu[jobs] = time.perf_counter() - start, _children_cpu() - used
             runs[jobs] = len([p for p in Path(f"{tmp}/out{jobs}/expected").glob("*.json") if "-" not in p.name])
             breakdowns[jobs] = breakdown(Path(f"{tmp}/out{jobs}"))
         if args.keep:
@@ -137,12 +144,18 @@ def main():
         f"{args.students} submissions of {CHAPTER}; a correct notebook runs in {own:.2f} s as handed out and "
         f"{own_graded:.2f} s as graded (with its hidden tests), nbclient, no sandbox"
     )
-    print("| jobs | wall time | submissions/minute | per submission | overhead over the notebook as graded |")
-    print("|---|---|---|---|---|")
+    print(
+        "| jobs | wall time | submissions/minute | per submission | overhead over the notebook as graded "
+        "| CPU time per submission | cores busy (CPU / wall) |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for jobs, wall in rows.items():
         per = wall / args.students
         overhead = per * jobs - own_graded
-        print(f"| {jobs} | {wall:.1f} s | {60 * args.students / wall:.1f} | {per:.2f} s | {overhead:.2f} s |")
+        print(
+            f"| {jobs} | {wall:.1f} s | {60 * args.students / wall:.1f} | {per:.2f} s | {overhead:.2f} s "
+            f"| {cpu[jobs] / args.students:.2f} s | {cpu[jobs] / wall:.2f} of {os.cpu_count()} |"
+        )
     print(f"--jobs 2 throughput / --jobs 1: {rows[1] / rows[2]:.2f}×")
     print(f"the solution's run (expected records) per grading run, by jobs: {runs}")
     for jobs, lines in breakdowns.items():

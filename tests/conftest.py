@@ -47,6 +47,14 @@ def pytest_xdist_auto_num_workers(config):
 
 
 os.environ.setdefault("DLFS_SCREENSHOTS", tempfile.mkdtemp(prefix="dlfs-screenshots-"))
+# Passing answers are kept on disk for later chapters (scratchflow.shelf). Each process, and each
+# test, gets a folder of its own: no test's kernels run another's answers, none writes to ~.
+os.environ["SCRATCHFLOW_YOURS"] = tempfile.mkdtemp(prefix="dlfs-yours-")
+
+
+@pytest.fixture(autouse=True)
+def own_shelf(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", str(tmp_path_factory.mktemp("yours")))
 
 
 def pytest_terminal_summary(terminalreporter):

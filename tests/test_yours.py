@@ -159,26 +159,134 @@ def test_chapter_4_falls_back_to_the_reference_for_an_answer_that_fails(tmp_path
     ), said
 
 
-def test_every_chapter_that_trains_names_only_its_own_exercises():
-    """The names a demonstration offers are exercises of its own chapter, each with a reference
-    mark (else the line would name an exercise the chapter cannot run)."""
+def test_every_chapter_that_trains_names_only_exercises_it_can_run():
+    """The names a demonstration offers are exercises of its own chapter (chapter 6: of chapters 4
+    and 5, whose kept answers it runs), each with a reference mark (else the line would name an
+    exercise the chapter cannot run)."""
     from dlfs import absent
 
     marks = absent.marks()
-    for chapter in ("04_gradient_descent_backpropagation", "05_multi_layer_perceptrons"):
+    ch4, ch5, ch6 = "04_gradient_descent_backpropagation", "05_multi_layer_perceptrons", "06_tensorflow"
+
+    def answers_of(chapter):
+        (path,) = notebooks("solutions", chapter)
+        return {
+            n
+            for c in nbformat.read(path, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("solution")
+            for n in re.findall(r"^(?:def|class) (\w+)", c.source, re.M)
+        }
+
+    for chapter, sources in ((ch4, [ch4]), (ch5, [ch5]), (ch6, [ch4, ch5])):
         (path,) = notebooks("solutions", chapter)
         nb = nbformat.read(path, as_version=4)
         (setup,) = [c for c in nb.cells if c.source.lstrip().startswith("YOURS = [") or "\nYOURS = [" in c.source]
         names = eval(re.search(r"YOURS = (\[.*?\])", setup.source, re.S).group(1))  # noqa: S307 (our own notebook)
-        answers = {
-            n
-            for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")
-            for n in re.findall(r"^(?:def|class) (\w+)", c.source, re.M)
-        }
-        assert set(names) <= answers, (
-            f"{chapter}: YOURS names {sorted(set(names) - answers)}, not answers of this chapter"
-        )
+        answers = set().union(*(answers_of(s) for s in sources))
+        assert set(names) <= answers, f"{chapter}: YOURS names {sorted(set(names) - answers)}, not answers of {sources}"
         assert all(marks.get(n) for n in names), (
             f"{chapter}: no @reference for {[n for n in names if not marks.get(n)]}"
         )
+
+
+KEPT = [
+    # chapter "4", in one kernel: a helper, a constant, a class, and an answer of an array it cannot write out
+    "import numpy as np\nimport scratchflow as sf\nSCALE = 0\n\n"
+    "def scaled(a):\n    return SCALE * np.asarray(a)\n\n"
+    "def matmul_gradient(op, grad, inputs, output):\n"
+    "    a, b = inputs\n    return [scaled(grad @ b.T), scaled(a.T @ grad)]",
+    'sf.checks.exercise("matmul_gradient")\nsf.checks.check(True, "the test passes")',
+    "class relu(sf.Operation):\n    def compute(self, a_value):\n        return np.maximum(a_value, 0)",
+    'sf.checks.exercise("relu")\nsf.checks.check(True, "the test passes")',
+    "ROWS = np.arange(3)\n\ndef minibatches(n, batch_size, rng):\n    return [ROWS]",
+    'sf.checks.exercise("minibatches")\nsf.checks.check(True, "the test passes")',
+]
+LATER = [
+    # chapter "6", in another kernel
+    "import numpy as np\nimport scratchflow as sf",
+    "with sf.Graph().as_default(), sf.yours.used('matmul_gradient', 'compute_gradients', says='trained'):\n"
+    "    x, c = sf.placeholder(), sf.placeholder()\n"
+    "    W = sf.Variable(np.random.default_rng(0).normal(size=(2, 2)))\n"
+    "    J = sf.negative(sf.reduce_sum(sf.multiply(c, sf.log(sf.softmax(sf.matmul(x, W))))))\n"
+    "    X, C = sf.datasets.two_clouds()\n"
+    "    step = sf.train.GradientDescentOptimizer(0.1).minimize(J)\n"
+    "    history = sf.train.fit(sf.Session(), step, J, {x: X, c: C}, 5, progress=False)\n"
+    "print('frozen' if np.allclose(history, history[0]) else 'moved')",
+    "with sf.yours.used('relu', 'minibatches', says='ran'):\n"
+    "    values = sf.Session().run(sf.relu(sf.constant(np.array([-1.0, 2.0]))))\n"
+    "    print(values, len(sf.train.minibatches(10, 5, np.random.default_rng(0))))",
+]
+
+
+def test_a_passing_answer_is_kept_for_a_later_chapters_kernel_and_dropped_when_it_fails(tmp_path, monkeypatch):
+    shelf = tmp_path / "shelf"
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", str(shelf))
+    (tmp_path / "a").mkdir()
+    run(KEPT, tmp_path / "a")
+    assert sorted(p.name for p in shelf.iterdir()) == ["matmul_gradient.py", "relu.py"], (
+        "minibatches reads a notebook array, which cannot be written out: it must not be kept"
+    )
+    (tmp_path / "b").mkdir()
+    out = run(LATER, tmp_path / "b")
+    assert out[1].splitlines() == [
+        "trained with your saved matmul_gradient; reference: compute_gradients (yours does not pass yet)",
+        "frozen",  # the kept answer's zero gradient ran, with its helper and constant
+    ], out[1]
+    assert out[2].splitlines() == [
+        "[0. 2.] 2",
+        "ran with your saved relu; reference: minibatches (yours does not pass yet)",
+    ], out[2]
+    (tmp_path / "c").mkdir()
+    run([KEPT[0], 'sf.checks.exercise("matmul_gradient")\nsf.checks.check(False, "broken since")'], tmp_path / "c")
+    assert sorted(p.name for p in shelf.iterdir()) == ["relu.py"], "an answer that fails now is still kept"
+    (tmp_path / "d").mkdir()
+    assert "moved" in run(LATER[:2], tmp_path / "d")[1], "a dropped answer still ran"
+
+
+def test_grading_keeps_nothing(tmp_path, monkeypatch):
+    shelf = tmp_path / "shelf"
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", str(shelf))
+    run([KEPT[0], 'sf.record.start("graded")\n' + KEPT[1]], tmp_path)
+    assert not shelf.exists() or not list(shelf.iterdir())
+
+
+def executed(path, keep, sockets):
+    """The stream text of each code cell of the notebook at `path`, running only the cells `keep`
+    chooses (`keep(index, cell)`); the kernel's sockets in the folder `sockets`."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for i, c in enumerate(nb.cells) if keep(i, c)]
+    NotebookClient(nb, config=kernels.config(sockets), timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    errors = [o.evalue for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors
+    return {c.source: "".join(o.get("text", "") for o in c.outputs if o.output_type == "stream")
+            for c in nb.cells if c.cell_type == "code"}  # fmt: skip
+
+
+def test_chapter_6_trains_its_scratchflow_side_with_the_answers_kept_in_chapters_4_and_5(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", str(tmp_path / "shelf"))
+    (ch6,) = notebooks("solutions", "06_tensorflow")
+    cells = nbformat.read(ch6, as_version=4).cells
+    # 6.2 (four implementations), 6.4 (one TF1 program, four optimizers; the digits)
+    wanted = ("import scratchflow as sf", "# 1. scratchflow", "def tf1_program", "as tf1", "sf.datasets.digits()")
+    keep = lambda _i, c: c.cell_type == "code" and any(w in c.source for w in wanted)  # noqa: E731
+    assert sum(keep(i, c) for i, c in enumerate(cells)) == len(wanted)
+
+    def lines():
+        out = executed(ch6, keep, tmp_path).values()
+        said = [line for text in out for line in text.splitlines() if "trained with" in line]
+        assert len(said) == 6, said
+        return said
+
+    before = lines()  # nothing kept yet: the library's code
+    assert all("trained with the library's reference code: compute_gradients" in line for line in before), before
+    (ch4,) = notebooks("solutions", "04_gradient_descent_backpropagation")
+    executed(ch4, lambda _i, c: c.cell_type == "code", tmp_path)
+    (ch5,) = notebooks("solutions", "05_multi_layer_perceptrons")
+    activations = next(i for i, c in enumerate(nbformat.read(ch5, as_version=4).cells) if 'exercise("tanh"' in c.source)
+    executed(ch5, lambda i, c: i <= activations and "demo" not in c.metadata.get("tags", []), tmp_path)
+    after = lines()
+    for line in after:
+        assert "trained with your saved compute_gradients" in line, line
+        assert "reference" not in line, line
+    assert "gradient_descent_step" in after[0] and "tanh, tanh_gradient" in after[-1], after

@@ -14,26 +14,35 @@ whose code it ran, for example
     trained with your build_mlp, tanh, tanh_gradient; reference: train_epochs (yours does not pass yet)
 
 A learner who is stuck still gets a working chapter: what has not passed is the reference.
+
+A passing answer is also kept on disk (`scratchflow.shelf`), so that a later chapter's kernel runs
+it too: within `used(...)`, a named exercise that has not passed in this kernel runs the kept
+answer, and the line calls it "saved" (chapter 6 trains with the chapter 4 and 5 answers).
 """
 
 import inspect
 
-from . import guard
+from . import guard, shelf
 
 _passed = {}  # exercise name -> the learner's answer (a function, or an Operation class)
 
 
-def passed(name, answer):
-    """Register `answer` as the learner's passing answer to exercise `name`."""
+def passed(name, answer, namespace=None):
+    """Register `answer` as the learner's passing answer to exercise `name`; with the notebook's
+    `namespace`, keep it for later chapters too."""
     _passed[name] = answer
+    if namespace is not None:
+        shelf.keep(name, answer, namespace)
 
 
 def forget(name=None):
-    """Forget one registered answer (or all): the reference runs again."""
+    """Forget one registered answer (or all), here and on disk: the reference runs again."""
     if name is None:
         _passed.clear()
+        shelf.drop_all()
     else:
         _passed.pop(name, None)
+        shelf.drop(name)
 
 
 def registered():
@@ -50,9 +59,13 @@ class used:
         self.saved = dict(guard._stand_ins), set(guard._watched), set(guard._ran)
         guard._ran.clear()
         guard._watched.update(self.names)
+        self.saved_ones = set()
         for name in self.names:
-            if name in _passed:
-                guard._stand_ins[name] = _stand_in(_passed[name])
+            answer = _passed.get(name)
+            if answer is None and (answer := shelf.load(name)) is not None:
+                self.saved_ones.add(name)
+            if answer is not None:
+                guard._stand_ins[name] = _stand_in(answer)
         return self
 
     def __exit__(self, *exc):
@@ -67,13 +80,13 @@ class used:
             print(self.report(ran))
 
     def report(self, ran):
-        yours = [n for n in self.names if (n, True) in ran]
+        yours = [n for n in self.names if (n, True) in ran and n not in self.saved_ones]
+        saved = [n for n in self.names if (n, True) in ran and n in self.saved_ones]
         reference = [n for n in self.names if (n, False) in ran and (n, True) not in ran]
-        said = (
-            f"{self.says} with your {', '.join(yours)}" if yours else f"{self.says} with the library's reference code"
-        )
+        mine = [f"your {', '.join(yours)}"] * bool(yours) + [f"your saved {', '.join(saved)}"] * bool(saved)
+        said = f"{self.says} with {' and '.join(mine)}" if mine else f"{self.says} with the library's reference code"
         if reference:
-            said += ("; reference: " if yours else ": ") + ", ".join(reference) + " (yours does not pass yet)"
+            said += ("; reference: " if mine else ": ") + ", ".join(reference) + " (yours does not pass yet)"
         return said
 
 
