@@ -57,3 +57,20 @@ def test_submissions_inside_the_grading_course_folder_are_refused(tmp_path, caps
     assert grade.main([*argv, "--unsafe"]) == 2
     assert "inside the course folder this run grades in" in capsys.readouterr().err
     assert (submitted / "computational_graphs.ipynb").exists()
+
+
+def test_a_submission_the_grader_failed_on_makes_the_exit_status_say_so(monkeypatch, tmp_path, capsys):
+    """A zero from the grader's own failure must not pass for a grade: exit status 3, and the
+    students named."""
+    from dlfs import cli
+
+    rows = {
+        "ana": export.row("ana", 6, 6, "graded", ""),
+        "bo": export.row("bo", 0, "", "crashed", f"{cli.GRADER_FAILED}: OSError: disk full"),
+    }
+    monkeypatch.setattr(grade, "grade", lambda args: rows)
+    assert cli.main(["01_computational_graphs", str(tmp_path), "--out", str(tmp_path / "out")]) == 3
+    err = capsys.readouterr().err
+    assert "the grader itself failed on 1 submission(s)" in err and "bo" in err and "ana" not in err, err
+    rows["bo"] = export.row("bo", 0, 6, "crashed", "the kernel died while running the notebook; nothing was graded")
+    assert cli.main(["01_computational_graphs", str(tmp_path), "--out", str(tmp_path / "out")]) == 0

@@ -1,5 +1,6 @@
-"""The command line of dlfs-grade: its arguments, what they may combine, and the exit status. The
-stages it runs are dlfs.grade's; see there."""
+"""The command line of dlfs-grade: its arguments, what they may combine, and the exit status (0:
+every submission graded; 2: refused, nothing graded; 3: the grader failed on some submissions).
+The stages it runs are dlfs.grade's; see there."""
 
 import argparse
 import sys
@@ -9,6 +10,7 @@ from dlfs import gradebook, lms, submissions
 from dlfs.course import Refused
 
 ROOT = Path(__file__).resolve().parents[2]
+GRADER_FAILED = "grading failed"  # how grades.csv details a submission the grader failed on
 
 
 def main(argv=None):
@@ -32,6 +34,17 @@ def main(argv=None):
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     print(f"dlfs-grade: {len(rows)} students in {Path(args.out) / 'grades.csv'} " + str(dict(sorted(counts.items()))))
+    failed = sorted(s for s, row in rows.items() if str(row.get("detail", "")).startswith(GRADER_FAILED))
+    if failed:
+        # not the student's doing: their grade is not known, and a zero must not pass for one
+        shown = ", ".join(failed[:10]) + (f" and {len(failed) - 10} more" if len(failed) > 10 else "")
+        print(
+            f"dlfs-grade: the grader itself failed on {len(failed)} submission(s), which have no grade yet: "
+            f"{shown} (status crashed, detail '{GRADER_FAILED}: ...'); the tracebacks are in "
+            f"{Path(args.out) / 'logs'}. Grade them again once the cause is fixed.",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from dlfs import course as course_stage
 from dlfs import export, feedback, gradebook, judging, review, runs, sandbox, submissions
-from dlfs.cli import Refused, settings
+from dlfs.cli import GRADER_FAILED, Refused, settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
 log = logging.getLogger("dlfs-grade")
@@ -138,7 +138,7 @@ def grade(args):
                 raise
             except Exception as error:  # noqa: BLE001 (one student's trouble never stops the run)
                 log.exception("%s: grading failed", student)
-                why = f"grading failed: {type(error).__name__}: {error}"[:300]
+                why = f"{GRADER_FAILED}: {type(error).__name__}: {error}"[:300]
                 return student, export.row(student, 0, "", "crashed", why)
             finally:
                 slots.put(worker)
