@@ -50,6 +50,24 @@ CHAPTERS = {
 CHAPTER, NAME, MISTAKE = CHAPTERS["01"][0], CHAPTERS["01"][1], CHAPTERS["01"][2:]
 
 
+SPIN = "import time\nt = time.perf_counter()\nsum(i * i for i in range(6_000_000))\nprint(time.perf_counter() - t)"
+
+
+def machine_scaling(rounds=3):
+    """How much more this machine does with two CPU-bound processes at once than with one: the
+    ceiling of any `--jobs 2` speed-up here (2.0 on two idle, dedicated cores). Median of rounds of
+    one alone, then two together."""
+    ratios = []
+    for _ in range(rounds):
+        alone = subprocess.run([sys.executable, "-c", SPIN], capture_output=True, text=True, check=True)
+        start = time.perf_counter()
+        pair = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.DEVNULL) for _ in range(2)]
+        for child in pair:
+            child.wait()
+        ratios.append(2 * float(alone.stdout) / (time.perf_counter() - start))
+    return statistics.median(ratios)
+
+
 def _machine_cpu():
     """CPU seconds the whole machine has been busy (/proc/stat): dlfs-grade's descendants are not
     all reaped by it (the fork server's are not), so their own rusage would miss them. On an otherwise
@@ -121,6 +139,7 @@ def main():
             (submissions / f"s{i:03d}-{kind}").mkdir(parents=True)
             nbformat.write(nb, submissions / f"s{i:03d}-{kind}" / NAME)
         own, own_graded = own_execution_time(correct), own_execution_time(graded)
+        scaling_before = machine_scaling()
         rows, cpu, runs, breakdowns = {}, {}, {}, {}
         for jobs in (1, 2):
             start, used = time.perf_counter(), _machine_cpu()
@@ -140,6 +159,7 @@ def main():
             rows[jobs], cpu[jobs] = time.perf_counter() - start, _machine_cpu() - used
             runs[jobs] = len([p for p in Path(f"{tmp}/out{jobs}/expected").glob("*.json") if "-" not in p.name])
             breakdowns[jobs] = breakdown(Path(f"{tmp}/out{jobs}"))
+        scaling = (scaling_before + machine_scaling()) / 2
         if args.keep:
             shutil.copytree(tmp, args.keep, ignore=_sockets)  # kernels' IPC sockets cannot be copied
     print(
@@ -159,6 +179,10 @@ def main():
             f"| {cpu[jobs] / args.students:.2f} s | {cpu[jobs] / wall:.2f} of {os.cpu_count()} |"
         )
     print(f"--jobs 2 throughput / --jobs 1: {rows[1] / rows[2]:.2f}×")
+    print(
+        f"this machine, two CPU-bound processes at once against one (before and after, mean): {scaling:.2f}× "
+        f"({scaling_before:.2f}× before); the grading reaches {rows[1] / rows[2] / scaling:.0%} of that"
+    )
     print(f"the solution's run (expected records) per grading run, by jobs: {runs}")
     for jobs, lines in breakdowns.items():
         print(f"\n--jobs {jobs}, from the run log:")
