@@ -15,9 +15,9 @@ backups/ before every run). Student code runs in the bubblewrap sandbox of dlfs.
 group of exercises, with that group's references absent; the points are decided outside it, from the
 values it recorded.
 
-The stages, one module each: intake (dlfs.submissions) -> course (dlfs.course) -> runs (dlfs.runs)
--> judging (dlfs.judging) -> feedback (dlfs.feedback) -> export (dlfs.export, dlfs.lms). This module
-is the command line and the order of the stages.
+The stages, one module each: intake (dlfs.submissions) -> course (dlfs.course) -> runs (dlfs.runs,
+dlfs.extra_runs) -> judging (dlfs.judging) -> feedback (dlfs.feedback) -> export (dlfs.export,
+dlfs.lms). This module is the command line and the order of the stages.
 
 --db puts the gradebook at any SQLAlchemy URL (a PostgreSQL server several machines share); --shard
 K/N grades only the K-th of N disjoint slices of the students, so N machines grade one class at
