@@ -290,3 +290,27 @@ def test_chapter_6_trains_its_scratchflow_side_with_the_answers_kept_in_chapters
         assert "trained with your saved compute_gradients" in line, line
         assert "reference" not in line, line
     assert "gradient_descent_step" in after[0] and "tanh, tanh_gradient" in after[-1], after
+
+
+def test_the_graders_kernels_get_no_kept_answers(monkeypatch, tmp_path):
+    """dlfs-grade's kernels (sandboxed, --unsafe, the trusted solution) run with SCRATCHFLOW_YOURS at
+    /dev/null: whatever the grader's account kept as a learner never runs in a graded notebook."""
+    import os
+
+    from dlfs import children, sandbox, solution
+    from scratchflow import shelf
+
+    assert children.env()["SCRATCHFLOW_YOURS"] == os.devnull
+    assert solution._trusted_env()["SCRATCHFLOW_YOURS"] == os.devnull
+    config = {"read_only": [], "startup_dir": str(tmp_path), "runtime_dir": str(tmp_path), "uid": 1_234_567}
+    command = sandbox._bwrap_command(config, tmp_path, str(tmp_path / "kernel.json"))
+    setenv = {command[i + 1]: command[i + 2] for i, arg in enumerate(command) if arg == "--setenv"}
+    assert setenv["SCRATCHFLOW_YOURS"] == "/dev/null", setenv
+    kept = tmp_path / "kept"
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", str(kept))
+    assert shelf.keep("tiny_training", tiny_training, globals())
+    assert callable(shelf.load("tiny_training")), "the control: a kept answer loads"
+    monkeypatch.setenv("SCRATCHFLOW_YOURS", os.devnull)
+    assert shelf.load("tiny_training") is None
+    assert not shelf.keep("tiny_training", tiny_training, globals())
+    shelf.drop_all()  # nothing to drop, and no error

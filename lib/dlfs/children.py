@@ -17,8 +17,10 @@ _context = None
 
 
 def env():
-    """The grader's environment with this Python's bin/ first (nbgrader starts `alembic` from PATH)."""
-    return dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    """The grader's environment with this Python's bin/ first (nbgrader starts `alembic` from PATH),
+    and no kept answers (scratchflow.shelf) for a notebook's demonstrations to run."""
+    path = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    return dict(os.environ, PATH=path, SCRATCHFLOW_YOURS=os.devnull)
 
 
 def nbgrader(course, environment, argv, log_path, timeout):

@@ -146,6 +146,7 @@ def _bwrap_command(config, scratch, connection_file):
         "MPLCONFIGDIR": mpl,
         "OPENBLAS_NUM_THREADS": "1",
         "PYTHONHASHSEED": "0",
+        "SCRATCHFLOW_YOURS": "/dev/null",  # no kept answers (scratchflow.shelf)
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "TF_ENABLE_ONEDNN_OPTS": "0",
     }

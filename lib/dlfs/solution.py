@@ -94,4 +94,7 @@ def run_solution(path, timeout, pythonpath=None, keep=None):
 def _trusted_env():
     import os
 
-    return dict(os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", TF_CPP_MIN_LOG_LEVEL="2")
+    # SCRATCHFLOW_YOURS: the grader's own kept answers (scratchflow.shelf) must not run in its demonstrations
+    return dict(
+        os.environ, PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", TF_CPP_MIN_LOG_LEVEL="2", SCRATCHFLOW_YOURS=os.devnull
+    )

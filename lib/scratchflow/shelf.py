@@ -4,8 +4,8 @@ its scratchflow networks with the learner's chapter 4 and 5 answers, which live 
 When a test cell passes, each answer it registers (`scratchflow.yours`) is also written here as
 Python source: the answer's own definition, the definitions of the notebook's functions and
 classes it uses, and the imports and plain constants they need. A test cell that fails removes
-the file again. The folder is $SCRATCHFLOW_YOURS, by default ~/.scratchflow/yours; a graded
-run's sandbox has a fresh home, so grading never reads one.
+the file again. The folder is $SCRATCHFLOW_YOURS, by default ~/.scratchflow/yours; /dev/null
+means none, which is what dlfs-grade's kernels get (and the checks keep nothing while grading).
 
 Only what can be rebuilt exactly is kept: an answer that uses a notebook value of another kind
 (an array, a session) is not written, and the chapter runs the reference in its place.
