@@ -60,7 +60,7 @@ def backup(folder, *paths):
 
 
 def prepare(out, folder, repo, assignment, notebook, run_stamp, url, safe):
-    """Set the course up (generate_assignment) and start the solution's trusted runs: a Course."""
+    """Start the solution's trusted runs and set the course up (generate_assignment): a Course."""
     (folder / "source").mkdir(parents=True, exist_ok=True)
     saved = out / "backups" / run_stamp
     backup(saved, folder / "gradebook.db", out / "grades.csv")
@@ -84,6 +84,13 @@ def prepare(out, folder, repo, assignment, notebook, run_stamp, url, safe):
         f"# dlfs-grade --db sets {gradebook.URL_VARIABLE}; set it too to open this gradebook in formgrader\n"
         f"c.CourseDirectory.db_url = os.environ.get({gradebook.URL_VARIABLE!r}, 'sqlite:///gradebook.db')\n"
     )
+    # The solution's trusted runs need only the rewritten solution: they go on beside nbgrader's set-up
+    # and the first students' runs (the runs wait for the plan, the judging for the records).
+    solution = folder / "source" / assignment / notebook
+    pool = ThreadPoolExecutor(2)
+    expected = pool.submit(_expected_records, solution, out / "expected")
+    planned = pool.submit(_groups, safe, solution, expected, points, out / "expected")
+    pool.shutdown(wait=False)
     started = time.monotonic()
     with gradebook.setup_lock(url):  # shards on other machines set up the same assignment
         argv = ["generate_assignment", assignment, "--force", "--CourseDirectory.release_directory=release"]
@@ -94,14 +101,7 @@ def prepare(out, folder, repo, assignment, notebook, run_stamp, url, safe):
             raise Refused(f"nbgrader generate_assignment failed: {last[0][:300]} (log: {log_path})")
         gradebook.ensure(url)
     log.info("course set up in %.1f s (nbgrader generate_assignment)", time.monotonic() - started)
-    course = Course(folder, out, assignment, notebook, points, url, safe=safe)
-    # The solution's trusted runs go on while the first students are autograded; judging waits for them.
-    pool = ThreadPoolExecutor(1)
-    solution = folder / "source" / assignment / notebook
-    course.expected_future = pool.submit(_expected_records, solution, out / "expected")
-    course.groups_future = pool.submit(_groups, course, solution)
-    pool.shutdown(wait=False)
-    return course
+    return Course(folder, out, assignment, notebook, points, url, expected, planned, safe=safe)
 
 
 def place(course, student, path):
@@ -123,12 +123,12 @@ def _expected_records(path, cache):
     return expected
 
 
-def _groups(course, solution):
-    if not course.safe:
+def _groups(safe, solution, expected, points, cache_dir):
+    if not safe:
         log.info("runs per submission: 1 (--unsafe: no sandbox, so the references are only guarded in the kernel)")
-        return [groups.Group(tuple(course.points), ())]
+        return [groups.Group(tuple(points), ())]
     started = time.monotonic()
-    found = groups.plan(solution, _result(course.expected_future), course.points, course.out / "expected")
+    found = groups.plan(solution, lambda: _result(expected), points, cache_dir)
     shown = "; ".join(f"{', '.join(g.cells)} without {', '.join(g.absent) or 'nothing'}" for g in found)
     log.info("runs per submission: %d (%s), planned in %.1f s", len(found), shown, time.monotonic() - started)
     return found

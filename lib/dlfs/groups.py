@@ -12,6 +12,8 @@ proposed run is then tried with the solution, and split further until the soluti
 import ast
 import hashlib
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +47,8 @@ def exercises_of(nb):
 
 
 def plan(rewritten_solution, expected, points, cache_dir, timeout=600):
-    """[Group] for the rewritten solution notebook, cached by its and the library's contents."""
+    """[Group] for the rewritten solution notebook, cached by its and the library's contents.
+    `expected()` gives the solution's records (waited for only to judge: its run goes on beside)."""
     digest = hashlib.sha256(Path(rewritten_solution).read_bytes())
     for path in sorted(absent.LIBRARY.glob("*.py")):
         digest.update(path.read_bytes())
@@ -61,7 +64,7 @@ def plan(rewritten_solution, expected, points, cache_dir, timeout=600):
         copy = absent.copy_without(absent_names, Path(cache_dir) / "library")
         keep = None if cells is None or first in cells else (lambda nb: selection(nb, cells))
         records, errors, calls = solution.run_solution(rewritten_solution, timeout, copy.parent, keep)
-        judged = verdicts.judge(expected, records, points, errors)
+        judged = verdicts.judge(expected(), records, points, errors)
         return {cell for cell, (_p, messages) in judged.items() if not messages}, calls, errors
 
     groups = split(names, run)
@@ -93,6 +96,9 @@ def split(names, run):
             if not calls[cell]:
                 calls[cell].update(outside)
 
+    def exercises(group):
+        return sorted(set().union(*(names[c] for c in group)))
+
     passed, found, _errors = run(every)
     learn(found, set(names) - passed)
     verified = {}
@@ -101,12 +107,13 @@ def split(names, run):
         todo = [g for g in groups if g not in verified]
         if not todo:
             return [Group(tuple(sorted(g, key=list(names).index)), tuple(sorted(verified[g]))) for g in groups]
-        for group in todo:
-            absent_names = sorted(set().union(*(names[c] for c in group)))
-            passed, found, errors = run(absent_names, group)
+        # the proposed runs are tried at once, a kernel each (the plan holds up every student's runs)
+        with ThreadPoolExecutor(min(len(todo), os.cpu_count() or 1)) as pool:
+            tried = list(pool.map(lambda group: run(exercises(group), group), todo))
+        for group, (passed, found, errors) in zip(todo, tried, strict=True):
             failed = set(group) - passed
             if not failed:
-                verified[group] = absent_names
+                verified[group] = exercises(group)
                 continue
             before = {c: set(calls[c]) for c in failed}
             learn(found, failed)
