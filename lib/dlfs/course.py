@@ -1,7 +1,7 @@
 """The course stage of dlfs-grade: the nbgrader course folder with the assignment generated from
 the solution (its test cells rewritten to record, dlfs.verdicts), backups of what a run changes,
-and, beside the first students' runs, the solution's trusted runs: its expected records, and the
-groups of test cells that share a graded run (dlfs.groups)."""
+and, beside nbgrader's set-up, the solution's trusted runs: its expected records, and the groups of
+test cells that share a graded run (dlfs.groups)."""
 
 import datetime
 import logging
@@ -24,7 +24,7 @@ class Refused(Exception):
 @dataclass
 class Course:
     """What every student's grading reads: where the course is, the assignment, each test cell's
-    points, and the solution's records and groups (futures: they are computed beside the first runs)."""
+    points, and the solution's records and groups (futures, computed beside the set-up)."""
 
     folder: Path
     out: Path
