@@ -230,8 +230,8 @@ def breakdown(out):
         parts.append(f"judging {statistics.mean(judged[kind]):.2f} s" if kind in judged else "not judged")
         lines.append(f"  {kind:8} ×{len(times):3}: {', '.join(parts)} (means)")
     lines.append(f"  graded twice (a timed-out cell): {', '.join(twice) or 'none'}")
-    planned = next((m for _, m in entries if m.startswith("runs per submission")), "runs per submission: ?")
-    lines.append(f"  {planned}")
+    plan = next((m for _, m in entries if m.startswith("runs per submission")), "runs per submission: ?")
+    lines.append(f"  {plan}")
     feedback = next(m for _, m in entries if m.startswith("feedback generated in"))
     lines.append(f"  {feedback} (--jobs children at once, each for its share of the class)")
     return lines
