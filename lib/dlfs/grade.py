@@ -24,6 +24,7 @@ K/N grades only the K-th of N disjoint slices of the students, so N machines gra
 once; --export writes grades.csv from the gradebook alone; --lms writes the file an LMS imports.
 """
 
+import contextlib
 import logging
 import os
 import queue
@@ -34,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dlfs import course as course_stage
-from dlfs import export, feedback, gradebook, judging, review, runs, sandbox, submissions
+from dlfs import export, feedback, gradebook, judging, review, runs, sandbox, submissions, zygote
 from dlfs.cli import GRADER_FAILED, Refused, settings
 
 ROOT = Path(__file__).resolve().parents[2]  # the course repository (the package is installed editable)
@@ -93,7 +94,15 @@ def grade(args):
             f"the submissions ({given}) are inside the course folder this run grades in ({course_dir}); "
             "give another --out (or --course-dir)"
         )
-    with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp, contextlib.ExitStack() as stack:
+        # the sandboxed kernels' warm zygote: its imports go on beside the set-up
+        warm = (
+            None
+            if args.unsafe
+            else stack.enter_context(
+                zygote.running(Path(tmp) / "zygote", sandbox.environment("/tmp"), sandbox.font_list())
+            )
+        )
         notes = []  # files of the submissions that are not graded, and why
         found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment, notes)
         for note in notes:
@@ -123,9 +132,11 @@ def grade(args):
             else:
                 course_stage.place(course, student, path)
                 to_grade.append(student)
+        if warm is not None:
+            warm.ready()
         slots = queue.Queue()
         for number in range(args.jobs):
-            slots.put(_worker(out, args, number))
+            slots.put(_worker(out, args, number, warm))
 
         def run(student):
             worker = slots.get()
@@ -172,7 +183,7 @@ def grade(args):
     return export.write_grades(out / "grades.csv", rows)
 
 
-def _worker(out, args, number):
+def _worker(out, args, number, warm):
     folder = out / "workers" / str(number)
     runtime = folder / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
@@ -186,6 +197,7 @@ def _worker(out, args, number):
             "read_only": [str(ROOT / "lib")],
             "memory_gib": args.memory_gib,
             "cpu_seconds": int(args.timeout) + 5,
+            "zygote": str(warm.path),
         }
     return runs.Worker(number, folder, runtime, settings, args.cell_timeout, args.timeout)
 

@@ -2,8 +2,9 @@
 
 The grader points nbgrader at the kernelspec `dlfs-sandbox` (see `install_kernelspec`). Jupyter
 starts this module as that kernel's command, as the grading user; it hands the notebook's
-directory (the student's scratch directory) to an unprivileged uid, sets resource limits, and
-execs the real IPython kernel inside bwrap:
+directory (the student's scratch directory) to an unprivileged uid, makes the sandbox with bwrap,
+and has the grading run's warm zygote (dlfs.zygote) fork the IPython kernel into it, at that uid,
+with the limits; it ends when the kernel does, and the sandbox with it:
 
 * read-only: the system (/usr, /etc, ...), the Python installation, the course library (lib/);
   over it, where the config says so, a copy of scratchflow without some exercises' references
@@ -23,11 +24,16 @@ import json
 import os
 import resource
 import shutil
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
+from dlfs import zygote
+
 KERNEL_NAME = "dlfs-sandbox"
 CONFIG_VARIABLE = "DLFS_SANDBOX_CONFIG"
+HOLDER = ["sh", "-c", "echo ready && exec sleep infinity"]  # keeps the sandbox while the kernel runs in it
 SEED_STARTUP = """\
 # Seed the random state before every cell, so a grading run is deterministic.
 import random as _random
@@ -56,7 +62,7 @@ def install_kernelspec(directory, config):
     startup.mkdir(parents=True, exist_ok=True)
     (startup / "seed.py").write_text(SEED_STARTUP)
     settings = directory / "sandbox.json"
-    config = {"font_list": _font_list(), **config, "startup_dir": str(startup)}
+    config = {"font_list": font_list(), **config, "startup_dir": str(startup)}
     settings.write_text(json.dumps(config, indent=1))
     (spec / "kernel.json").write_text(
         json.dumps(
@@ -74,7 +80,7 @@ def install_kernelspec(directory, config):
     return spec
 
 
-def _font_list():
+def font_list():
     """matplotlib's font list, as the grader's own matplotlib cached it (None without matplotlib)."""
     try:
         import matplotlib
@@ -97,47 +103,65 @@ def _limits(config):
     }
 
 
-def _bwrap_command(config, scratch, connection_file):
+def _bwrap_command(config, scratch, command, info_fd):
+    """bwrap holding the run's sandbox with `command`; its host pid is written to `info_fd`."""
     python_home = Path(sys.base_prefix)
     ro = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", str(python_home), sys.prefix, *config["read_only"]]
-    command = [
-        "bwrap",
-        "--unshare-net",
-        "--unshare-pid",
-        "--unshare-ipc",
-        "--unshare-uts",
-        "--unshare-cgroup-try",
-        "--die-with-parent",
-        "--new-session",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--perms",
-        "1777",
-        "--tmpfs",
-        "/tmp",
-    ]
+    bwrap = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    bwrap += ["--die-with-parent", "--new-session", "--info-fd", str(info_fd)]
+    bwrap += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     ro = [path for path in dict.fromkeys([*ro, config["startup_dir"]]) if Path(path).exists()]
     rw = [str(scratch), config["runtime_dir"]]
     # Mount points' parents are created 0755: bwrap would copy e.g. /root's 0700, and the
     # unprivileged uid could then not follow the venv's symlink to a Python under /root.
     parents = sorted({str(p) for path in ro + rw for p in Path(path).parents if str(p) not in ("/", "/tmp")})
     for parent in parents:
-        command += ["--perms", "0755", "--dir", parent]
+        bwrap += ["--perms", "0755", "--dir", parent]
     for path in ro:
-        command += ["--ro-bind", path, path]
+        bwrap += ["--ro-bind", path, path]
     for path in rw:
-        command += ["--bind", path, path]
+        bwrap += ["--bind", path, path]
     for copy, original in config.get("overlays", []):  # after lib/: mounted over what it shows
-        command += ["--ro-bind", copy, original]
-    mpl = "/tmp"
-    if config.get("font_list") and Path(config["font_list"]).is_file():
+        bwrap += ["--ro-bind", copy, original]
+    if _matplotlib_folder(config) != "/tmp":
         # read-only in a writable folder: without it every kernel lists the system's fonts (0.2 s of CPU)
-        mpl = "/tmp/matplotlib"
-        font_list = f"{mpl}/{Path(config['font_list']).name}"
-        command += ["--perms", "1777", "--dir", mpl, "--ro-bind", config["font_list"], font_list]
-    env = {
+        mpl = _matplotlib_folder(config)
+        bwrap += [
+            "--perms",
+            "1777",
+            "--dir",
+            mpl,
+            "--ro-bind",
+            config["font_list"],
+            f"{mpl}/{Path(config['font_list']).name}",
+        ]
+    # bwrap runs privileged (it must reach e.g. a Python installed under /root), keeping only the
+    # capabilities setpriv needs to drop the holder to the unprivileged uid; setpriv then clears them all.
+    uid = str(config["uid"])
+    bwrap += ["--clearenv", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--chdir", str(scratch), "--"]
+    bwrap += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+    return [*bwrap, "--", *command]
+
+
+def _matplotlib_folder(config):
+    return "/tmp/matplotlib" if config.get("font_list") and Path(config["font_list"]).is_file() else "/tmp"
+
+
+def kernel_request(config, scratch, connection_file):
+    """What the zygote needs to start the kernel in the run's sandbox (dlfs.zygote.run_kernel)."""
+    seed = str(Path(config["startup_dir"]) / "seed.py")
+    return {
+        "uid": config["uid"],
+        "cwd": str(scratch),
+        "env": environment(_matplotlib_folder(config)),
+        "argv": ["-f", connection_file, f"--IPKernelApp.exec_files=['{seed}']"],
+        "limits": list(_limits(config).items()),
+    }
+
+
+def environment(mpl):
+    """The kernel's whole environment (`mpl`: matplotlib's folder)."""
+    return {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
@@ -150,30 +174,6 @@ def _bwrap_command(config, scratch, connection_file):
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "TF_ENABLE_ONEDNN_OPTS": "0",
     }
-    command += ["--clearenv"] + [arg for key, value in env.items() for arg in ("--setenv", key, value)]
-    # bwrap runs privileged (it must reach e.g. a Python installed under /root), keeping only the
-    # capabilities setpriv needs to drop to the unprivileged uid; setpriv then clears them all.
-    uid = str(config["uid"])
-    command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--chdir", str(scratch), "--"]
-    command += [
-        "setpriv",
-        f"--reuid={uid}",
-        f"--regid={uid}",
-        "--clear-groups",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
-    ]
-    seed = str(Path(config["startup_dir"]) / "seed.py")
-    command += [
-        "--",
-        sys.executable,
-        "-m",
-        "ipykernel_launcher",
-        "-f",
-        connection_file,
-        f"--IPKernelApp.exec_files=['{seed}']",
-    ]
-    return command
 
 
 def _chown_tree(path, uid):
@@ -196,10 +196,42 @@ def main(argv=None):
     shared = runtime / Path(connection_file).name  # the host's own copy may sit in a /tmp the sandbox can't see
     shutil.copy(connection_file, shared)
     os.chown(shared, uid, uid)
-    command = _bwrap_command(config, scratch, str(shared))
-    for limit, value in _limits(config).items():  # inherited through bwrap and setpriv
-        resource.setrlimit(limit, (value, value))
-    os.execvp(command[0], command)
+    zygote._prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: gone with whoever started the kernel, and so is bwrap
+    sys.exit(run(config, scratch, str(shared)))
+
+
+def run(config, scratch, connection_file):
+    """Start the run's sandbox, have the zygote fork the kernel into it, and wait for its end."""
+    read, write = os.pipe()
+    command = _bwrap_command(config, scratch, HOLDER, write)
+    holder = subprocess.Popen(command, pass_fds=[write], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    os.close(write)
+    try:
+        pid = _child_pid(read)
+        if holder.stdout.readline() != b"ready\n":  # the command runs once the sandbox is complete
+            print(f"dlfs.sandbox: bwrap ended with {holder.wait()} before its sandbox was ready", file=sys.stderr)
+            return 1
+        namespaces = [os.open(f"/proc/{pid}/ns/{name}", os.O_RDONLY) for name in zygote.NAMESPACES]
+        return zygote.run_kernel(
+            config["zygote"], kernel_request(config, scratch, connection_file), [0, 1, 2, *namespaces]
+        )
+    finally:
+        os.close(read)
+        holder.kill()
+        holder.wait()
+
+
+def _child_pid(fd):
+    """The host pid of the sandbox's first process, from bwrap's --info-fd (a JSON object)."""
+    text = b""
+    while True:
+        chunk = os.read(fd, 4096)
+        text += chunk
+        try:
+            return json.loads(text)["child-pid"]
+        except ValueError:
+            if not chunk:
+                raise RuntimeError(f"bwrap gave no sandbox: {text!r}") from None
 
 
 if __name__ == "__main__":
