@@ -14,7 +14,6 @@ kernel's exit status. Only the zygote's own uid may ask (SO_PEERCRED); its socke
 sandbox.
 """
 
-import atexit
 import contextlib
 import ctypes
 import importlib
@@ -94,6 +93,7 @@ def run_kernel(path, request, fds):
 
 
 def serve(path):
+    """Listen at `path` and fork; returns in a kernel only, with its request, in its sandbox."""
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # it ends with dlfs-grade
     for name in WARM:
         importlib.import_module(name)
@@ -125,7 +125,7 @@ def serve(path):
             continue
         if os.fork() == 0:
             listener.close()
-            _child(conn, request, fds)
+            return _child(conn, request, fds)  # in the kernel only: the child reports and exits
         _close(conn, fds)
 
 
@@ -147,7 +147,7 @@ def _child(conn, request, fds):
                 raise OSError(ctypes.get_errno(), f"setns {name}: {os.strerror(ctypes.get_errno())}")
         kernel = os.fork()  # the first process of this child in the sandbox's PID namespace
         if kernel == 0:
-            _kernel(request, fds[:3])
+            return _enter(request, fds[:3])
         _, status = os.waitpid(kernel, 0)
         reply["exit"] = os.waitstatus_to_exitcode(status)
     except BaseException as error:  # noqa: BLE001 (said to dlfs.sandbox, which logs it)
@@ -156,8 +156,8 @@ def _child(conn, request, fds):
     os._exit(0)
 
 
-def _kernel(request, stdio):
-    code = 1
+def _enter(request, stdio):
+    """The kernel's process becomes the run's: its session, stdio, folder, limits, uid, environment."""
     try:
         os.setsid()
         for target, fd in enumerate(stdio):
@@ -172,24 +172,22 @@ def _kernel(request, stdio):
         _drop_to(request["uid"])
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = [LAUNCHER, *request["argv"]]
-        importlib.invalidate_caches()
-        sys.path_importer_cache.clear()  # scratchflow's folders show the run's copy now
-        from ipykernel import kernelapp
-
-        kernelapp.launch_new_instance(argv=request["argv"])
-        code = 0
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else 1
     except BaseException:  # noqa: BLE001 (on the kernel's stderr, the run's log)
         import traceback
 
         traceback.print_exc()
-    finally:
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        os._exit(1)
+    return request
+
+
+def kernel(request):
+    """IPython's kernel, as `python -m ipykernel_launcher` would start it; returns when it stops."""
+    sys.argv = [LAUNCHER, *request["argv"]]
+    importlib.invalidate_caches()
+    sys.path_importer_cache.clear()  # scratchflow's folders show the run's copy now
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=request["argv"])
 
 
 def _drop_to(uid):
@@ -230,4 +228,9 @@ def _close(conn, fds):
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    kernel(serve(sys.argv[1]))
+    # The kernel has stopped on a shutdown request, its replies sent. Its orderly close (atexit)
+    # can wait forever on its control thread, still publishing to the IOPub thread it has stopped.
+    sys.__stdout__.flush()
+    sys.__stderr__.flush()
+    os._exit(0)
