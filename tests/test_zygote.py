@@ -3,6 +3,7 @@ as confined as one bwrap would exec (uid, capabilities, no new privileges, its o
 no way back to the zygote), starts without scratchflow, and plots; the zygote refuses a request
 that is not the grader's, or that would put a kernel in the grader's own namespaces."""
 
+import itertools
 import json
 import os
 import socket
@@ -19,7 +20,8 @@ from jupyter_client.connect import write_connection_file
 from dlfs import kernels, sandbox, zygote
 
 ROOT = Path(__file__).resolve().parents[1]
-UID = 1_600_000_000 + os.getpid() % 100_000
+UID = 1_600_000_000 + os.getpid() % 100_000 * 16
+KERNEL_UIDS = itertools.count(UID + 1)  # one per kernel: what one test leaves dying is not the next's
 
 pytestmark = pytest.mark.xdist_group("zygote")
 
@@ -39,7 +41,8 @@ def kernel(warm, tmp_path):
     scratch, runtime = tmp_path / "scratch", tmp_path / "rt"
     scratch.mkdir()
     runtime.mkdir()
-    config = {"uid": UID, "runtime_dir": str(runtime), "read_only": [str(ROOT / "lib")], "zygote": str(warm.path)}
+    uid = next(KERNEL_UIDS)
+    config = {"uid": uid, "runtime_dir": str(runtime), "read_only": [str(ROOT / "lib")], "zygote": str(warm.path)}
     spec = sandbox.install_kernelspec(tmp_path / "jupyter", config)
     env = dict(os.environ, **json.loads((spec / "kernel.json").read_text())["env"])
     settings = kernels.settings(runtime)
@@ -50,7 +53,7 @@ def kernel(warm, tmp_path):
     client.start_channels()
     try:
         client.wait_for_ready(timeout=120)
-        yield client, wrapper
+        yield client, wrapper, uid
     finally:
         client.stop_channels()
         wrapper.kill()
@@ -73,7 +76,7 @@ def run(client, code):
 
 
 def test_a_forked_kernel_is_confined_as_an_execd_one(kernel, warm):
-    client, _wrapper = kernel
+    client, _wrapper, uid = kernel
     printed, _ = run(
         client,
         f"""
@@ -96,7 +99,7 @@ def test_a_forked_kernel_is_confined_as_an_execd_one(kernel, warm):
     caps, ids, pids, reach, start, fds = printed.splitlines()
     zero = "0000000000000000"
     assert eval(caps) == dict(CapInh=zero, CapPrm=zero, CapEff=zero, CapBnd=zero, CapAmb=zero, NoNewPrivs="1")
-    assert eval(ids) == ((UID,) * 3, (UID,) * 3, [])
+    assert eval(ids) == ((uid,) * 3, (uid,) * 3, [])
     assert max(eval(pids)) < 50, f"it sees processes outside its sandbox: {pids}"
     assert reach == "False False", "the zygote's socket and folder are visible in the sandbox"
     seeded = subprocess.run(
@@ -114,7 +117,7 @@ def test_a_forked_kernel_is_confined_as_an_execd_one(kernel, warm):
 
 
 def test_a_forked_kernel_plots_and_imports_the_library(kernel):
-    client, _wrapper = kernel
+    client, _wrapper, _uid = kernel
     printed, shown = run(
         client,
         """
@@ -130,12 +133,12 @@ def test_a_forked_kernel_plots_and_imports_the_library(kernel):
 
 
 def test_the_kernel_ends_with_its_sandbox(kernel):
-    client, wrapper = kernel
+    client, wrapper, uid = kernel
     printed, _ = run(client, "import os\nprint(os.getpid())")
     assert wrapper.poll() is None
     client.shutdown()
     assert wrapper.wait(timeout=60) == 0
-    gone = subprocess.run(["pgrep", "-u", str(UID)], capture_output=True, text=True, check=False)
+    gone = subprocess.run(["pgrep", "-u", str(uid)], capture_output=True, text=True, check=False)
     assert gone.stdout == "", f"processes of the kernel's uid outlived it: {gone.stdout}"
 
 
