@@ -182,3 +182,10 @@ def test_the_zygote_refuses_another_uid_even_through_an_open_socket(warm):
     finally:
         os.chmod(warm.path, 0o600)
         os.chmod(warm.path.parent, 0o700)
+
+
+def test_a_zygote_that_cannot_start_says_why(tmp_path):
+    broken = dict(sandbox.environment("/tmp"), PYTHONHOME=str(tmp_path / "no-python-here"))
+    with zygote.running(tmp_path / "zygote", broken) as z, pytest.raises(RuntimeError, match="did not start") as why:
+        z.ready()
+    assert "encoding" in str(why.value) or "No module" in str(why.value), why.value  # Python's own words

@@ -132,8 +132,11 @@ def grade(args):
             else:
                 course_stage.place(course, student, path)
                 to_grade.append(student)
-        if warm is not None:
-            warm.ready()
+        try:
+            if warm is not None:
+                warm.ready()
+        except RuntimeError as error:
+            raise Refused(f"the sandbox cannot start kernels: {error}") from None
         slots = queue.Queue()
         for number in range(args.jobs):
             slots.put(_worker(out, args, number, warm))
