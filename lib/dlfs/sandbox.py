@@ -24,7 +24,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -123,9 +122,9 @@ def _bwrap_command(config, scratch, command, info_fd):
         bwrap += ["--bind", path, path]
     for copy, original in config.get("overlays", []):  # after lib/: mounted over what it shows
         bwrap += ["--ro-bind", copy, original]
-    if _matplotlib_folder(config) != "/tmp":
+    mpl = _matplotlib_folder(config)
+    if mpl != "/tmp":
         # read-only in a writable folder: without it every kernel lists the system's fonts (0.2 s of CPU)
-        mpl = _matplotlib_folder(config)
         bwrap += [
             "--perms",
             "1777",
@@ -196,7 +195,7 @@ def main(argv=None):
     shared = runtime / Path(connection_file).name  # the host's own copy may sit in a /tmp the sandbox can't see
     shutil.copy(connection_file, shared)
     os.chown(shared, uid, uid)
-    zygote._prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: gone with whoever started the kernel, and so is bwrap
+    zygote.die_with_parent()  # gone with whoever started the kernel, and so is bwrap
     sys.exit(run(config, scratch, str(shared)))
 
 

@@ -94,7 +94,7 @@ def run_kernel(path, request, fds):
 
 def serve(path):
     """Listen at `path` and fork; returns in a kernel only, with its request, in its sandbox."""
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # it ends with dlfs-grade
+    die_with_parent()  # it ends with dlfs-grade
     for name in WARM:
         importlib.import_module(name)
     leaked = sorted(m for m in sys.modules if m.partition(".")[0] == "scratchflow")
@@ -208,7 +208,12 @@ def _drop_to(uid):
         raise OSError(ctypes.get_errno(), "capset")
     _prctl(_PR_CAP_AMBIENT, 4)  # PR_CAP_AMBIENT_CLEAR_ALL
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # after the uid change, which clears it
+    die_with_parent()  # after the uid change, which clears it
+
+
+def die_with_parent():
+    """SIGKILL when the parent (the thread that forked this process) ends."""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _prctl(option, value):
