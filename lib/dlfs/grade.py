@@ -96,13 +96,11 @@ def grade(args):
         )
     with tempfile.TemporaryDirectory(prefix="dlfs-grade-") as tmp, contextlib.ExitStack() as stack:
         # the sandboxed kernels' warm zygote: its imports go on beside the set-up
-        warm = (
-            None
-            if args.unsafe
-            else stack.enter_context(
+        warm = None
+        if not args.unsafe:
+            warm = stack.enter_context(
                 zygote.running(Path(tmp) / "zygote", sandbox.environment("/tmp"), sandbox.font_list())
             )
-        )
         notes = []  # files of the submissions that are not graded, and why
         found = submissions.collect(Path(args.submissions), notebook, args.pattern, Path(tmp), args.assignment, notes)
         for note in notes:
@@ -132,11 +130,11 @@ def grade(args):
             else:
                 course_stage.place(course, student, path)
                 to_grade.append(student)
-        try:
-            if warm is not None:
+        if warm is not None:
+            try:
                 warm.ready()
-        except RuntimeError as error:
-            raise Refused(f"the sandbox cannot start kernels: {error}") from None
+            except RuntimeError as error:
+                raise Refused(f"the sandbox cannot start kernels: {error}") from None
         slots = queue.Queue()
         for number in range(args.jobs):
             slots.put(_worker(out, args, number, warm))
